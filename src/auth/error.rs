@@ -1,0 +1,88 @@
+//! What can go wrong while obtaining an access token.
+
+use std::fmt;
+
+use crate::types::ErrorCode;
+
+/// A failure to obtain an access token from the token endpoint.
+///
+/// No variant ever holds the client secret or a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The token endpoint rejected the client id or secret (HTTP 401). Never retried.
+    InvalidCredentials {
+        /// The server's message.
+        message: String,
+    },
+    /// The token endpoint rejected the request (HTTP 400).
+    BadRequest {
+        /// The server's error code, such as `invalid_request`.
+        code: Option<ErrorCode>,
+        /// The server's message.
+        message: String,
+    },
+    /// The token endpoint could not be reached or kept failing (connect error, 429, 5xx).
+    Unavailable {
+        /// How many token requests were made.
+        attempts: u32,
+        /// The HTTP status of the last answer, if there was one.
+        status: Option<http::StatusCode>,
+        /// What went wrong last.
+        reason: String,
+    },
+    /// The token endpoint answered something that is not a token.
+    MalformedResponse {
+        /// The HTTP status.
+        status: http::StatusCode,
+        /// What was wrong, with the start of the body.
+        reason: String,
+    },
+    /// The token endpoint answered with a status this SDK does not expect (403, 404, ...).
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: http::StatusCode,
+        /// The start of the body.
+        body: String,
+    },
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidCredentials { message } => {
+                write!(f, "invalid client credentials: {message}")
+            }
+            Self::BadRequest {
+                code: Some(code),
+                message,
+            } => write!(f, "token request rejected ({code}): {message}"),
+            Self::BadRequest { code: None, message } => write!(f, "token request rejected: {message}"),
+            Self::Unavailable {
+                attempts,
+                status: Some(status),
+                reason,
+            } => {
+                write!(
+                    f,
+                    "token endpoint unavailable after {attempts} attempts (last status {status}): {reason}"
+                )
+            }
+            Self::Unavailable {
+                attempts,
+                status: None,
+                reason,
+            } => {
+                write!(f, "token endpoint unavailable after {attempts} attempts: {reason}")
+            }
+            Self::MalformedResponse { status, reason } => {
+                write!(f, "malformed token response ({status}): {reason}")
+            }
+            Self::UnexpectedStatus { status, body } => {
+                write!(f, "unexpected token endpoint status {status}: {body}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for AuthError {}

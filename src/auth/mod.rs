@@ -1,0 +1,5 @@
+//! OAuth2 client-credentials authentication for the API.
+
+mod error;
+
+pub use error::AuthError;

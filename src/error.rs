@@ -1,0 +1,213 @@
+//! Errors: the API's error body, and [`Error`], the one error type a caller matches on.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::auth::AuthError;
+use crate::types::ErrorCode;
+
+/// The body of an API error response: `{"code": "...", "message": "..."}`.
+///
+/// Bodies of any other shape (plain text from a proxy, `{"error": "..."}`, HTML) still decode:
+/// `code` is then `None` and `message` holds the body as text, so nothing the server said is lost.
+///
+/// ```
+/// use datacrunch::types::{ApiError, ErrorCode};
+///
+/// let typed: ApiError = serde_json::from_str(r#"{"code":"not_found","message":"no such volume"}"#).unwrap();
+/// assert_eq!(typed.code, Some(ErrorCode::NotFound));
+/// let proxy: ApiError = serde_json::from_str(r#""502 Bad Gateway""#).unwrap();
+/// assert_eq!((proxy.code, proxy.message.as_str()), (None, "502 Bad Gateway"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ApiError {
+    /// The machine-readable error code, when the body had one.
+    pub code: Option<ErrorCode>,
+    /// The human-readable message, or the whole body when it was not `{code, message}`.
+    pub message: String,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{code}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ApiError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let body = serde_json::Value::deserialize(deserializer)?;
+        let field = |name: &str| body.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        let code = field("code").map(ErrorCode::from);
+        let message = match (&body, field("message").or_else(|| field("error"))) {
+            (_, Some(message)) => message,
+            (serde_json::Value::String(text), None) => text.clone(),
+            (other, None) => other.to_string(),
+        };
+        Ok(Self { code, message })
+    }
+}
+
+/// Everything that can go wrong in a call, in one type to match on.
+///
+/// Every generated method returns `progenitor_client::Error<ApiError>`; `?` converts it into this
+/// type, which recovers errors raised inside middleware (such as [`AuthError`]) by type.
+///
+/// ```
+/// # async fn run(client: datacrunch::Client) {
+/// use datacrunch::Error;
+/// use datacrunch::types::ErrorCode;
+///
+/// match client.get_instance_by_id().id("0b1c").send().await.map_err(Error::from) {
+///     Ok(instance) => println!("{}", instance.hostname),
+///     Err(Error::Api { status, error, .. }) if error.code == Some(ErrorCode::NotFound) => {
+///         println!("gone ({status})")
+///     }
+///     Err(Error::Auth(auth)) => eprintln!("check your credentials: {auth}"),
+///     Err(other) => eprintln!("{other}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with an error status.
+    Api {
+        /// The HTTP status.
+        status: http::StatusCode,
+        /// The decoded error body.
+        error: ApiError,
+    },
+    /// No access token could be obtained.
+    Auth(AuthError),
+    /// The request got no usable answer: connection refused, timeout, TLS, a broken body.
+    Transport(reqwest::Error),
+    /// A middleware other than ours failed.
+    Middleware(Arc<dyn StdError + Send + Sync>),
+    /// A success response that does not match the expected type.
+    Decode {
+        /// What did not match.
+        reason: String,
+        /// The start of the body, for diagnosis.
+        body: String,
+    },
+    /// A status the API description does not list (1xx or 3xx).
+    UnexpectedStatus(http::StatusCode),
+    /// The request could not be built, such as a missing required field.
+    InvalidRequest(String),
+    /// The client is misconfigured, such as an invalid base URL or a missing variable.
+    Config(String),
+}
+
+/// How much of a body an error keeps.
+const BODY_EXCERPT: usize = 512;
+
+/// The first [`BODY_EXCERPT`] bytes of a body, as text.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(BODY_EXCERPT)]).into_owned();
+    if body.len() > BODY_EXCERPT {
+        format!("{text}…")
+    } else {
+        text
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Api { status, error } => write!(f, "API error {status}: {error}"),
+            Self::Auth(error) => write!(f, "authentication failed: {error}"),
+            Self::Transport(error) => write!(f, "request failed: {error}"),
+            Self::Middleware(error) => write!(f, "middleware failed: {error}"),
+            Self::Decode { reason, body } => {
+                write!(f, "unexpected response body ({reason}): {body}")
+            }
+            Self::UnexpectedStatus(status) => write!(f, "unexpected response status {status}"),
+            Self::InvalidRequest(reason) => write!(f, "invalid request: {reason}"),
+            Self::Config(reason) => write!(f, "invalid configuration: {reason}"),
+        }
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Self::Auth(error) => Some(error),
+            Self::Transport(error) => Some(error),
+            Self::Middleware(error) => Some(&**error),
+            _ => None,
+        }
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(error: AuthError) -> Self {
+        Self::Auth(error)
+    }
+}
+
+/// Finds an error of type `T` in the `source()` chain of `error`.
+fn find_in_chain<'a, T: StdError + 'static>(error: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(found) = error.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = error.source();
+    }
+    None
+}
+
+/// An error raised inside a middleware, carried to the caller inside a `reqwest::Error`
+/// (see `transport.rs`).
+#[derive(Debug)]
+pub(crate) struct MiddlewareFailure(pub(crate) Arc<dyn StdError + Send + Sync>);
+
+impl fmt::Display for MiddlewareFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl StdError for MiddlewareFailure {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(error: reqwest::Error) -> Self {
+        match find_in_chain::<MiddlewareFailure>(&error) {
+            Some(MiddlewareFailure(inner)) => match inner.downcast_ref::<AuthError>() {
+                Some(auth) => Self::Auth(auth.clone()),
+                None => Self::Middleware(inner.clone()),
+            },
+            None => Self::Transport(error),
+        }
+    }
+}
+
+impl From<progenitor_client::Error<ApiError>> for Error {
+    fn from(error: progenitor_client::Error<ApiError>) -> Self {
+        use progenitor_client::Error as P;
+        match error {
+            P::ErrorResponse(response) => Self::Api {
+                status: response.status(),
+                error: response.into_inner(),
+            },
+            P::CommunicationError(error) | P::ResponseBodyError(error) | P::InvalidUpgrade(error) => error.into(),
+            P::InvalidResponsePayload(body, reason) => Self::Decode {
+                reason: reason.to_string(),
+                body: excerpt(&body),
+            },
+            P::UnexpectedResponse(response) => Self::UnexpectedStatus(response.status()),
+            P::InvalidRequest(reason) => Self::InvalidRequest(reason),
+            P::Custom(reason) => Self::Middleware(Arc::from(Box::<dyn StdError + Send + Sync>::from(reason))),
+        }
+    }
+}

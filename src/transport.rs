@@ -1,0 +1,111 @@
+//! How the generated client sends requests: through a middleware stack, with the API's
+//! non-JSON bodies made decodable.
+//!
+//! progenitor builds each request with a plain `reqwest::Client` and hands it to
+//! [`ClientHooks::exec`]; this module sends it through a [`ClientWithMiddleware`] instead, so the
+//! auth layer and any middleware the caller adds see every call.
+
+use std::error::Error as StdError;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use reqwest_middleware::ClientWithMiddleware;
+
+use crate::Client;
+use crate::auth::AuthError;
+use crate::error::MiddlewareFailure;
+
+/// The per-client state progenitor keeps beside its `reqwest::Client`: the middleware stack
+/// every request goes through.
+#[derive(Clone, Debug)]
+pub struct Transport {
+    pub(crate) http: ClientWithMiddleware,
+}
+
+impl Transport {
+    /// The middleware-wrapped HTTP client, for hand-written calls that should share the
+    /// client's authentication and middleware.
+    pub fn http(&self) -> &ClientWithMiddleware {
+        &self.http
+    }
+}
+
+impl ClientHooks<Transport> for Client {
+    async fn exec(&self, request: reqwest::Request, _info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+        match self.inner().http.execute(request).await {
+            Ok(response) => normalize_body(response).await,
+            Err(reqwest_middleware::Error::Reqwest(error)) => Err(error),
+            Err(reqwest_middleware::Error::Middleware(error)) => Err(carry_error(error).await),
+        }
+    }
+}
+
+/// Whether a `Content-Type` header names JSON (`application/json`, `application/problem+json`, ...).
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    content_type
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        })
+        .unwrap_or(false)
+}
+
+/// Makes a body that is not JSON decodable by the generated code.
+///
+/// The API answers some create calls with the new id as bare text, and proxies in front of it
+/// answer errors with plain text or HTML. Such a body becomes a JSON string holding the text, so
+/// the typed decoders ([`crate::types::CreatedId`], [`crate::types::ApiError`]) see it. An empty
+/// error body becomes `""` so the status survives decoding. JSON bodies pass through untouched
+/// and unbuffered.
+async fn normalize_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    if is_json(response.headers().get(CONTENT_TYPE)) {
+        return Ok(response);
+    }
+    let status = response.status();
+    let version = response.version();
+    let mut headers = response.headers().clone();
+    let body = response.bytes().await?;
+
+    let text_as_json = |text: &[u8]| -> Bytes {
+        let text = String::from_utf8_lossy(text);
+        Bytes::from(serde_json::Value::String(text.trim().to_owned()).to_string())
+    };
+    let body = if body.is_empty() {
+        if status.is_success() { body } else { text_as_json(&body) }
+    } else if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
+        body
+    } else {
+        text_as_json(&body)
+    };
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+
+    let mut rebuilt = http::Response::new(reqwest::Body::from(body));
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    Ok(reqwest::Response::from(rebuilt))
+}
+
+/// Turns an error raised inside a middleware into a `reqwest::Error` whose `source()` is that
+/// error, so it can travel through progenitor's `Error::CommunicationError` and be recovered
+/// by type (see [`crate::Error`]).
+///
+/// `reqwest::Error` has no public constructor; reading a body whose stream fails with our error
+/// is the supported way to obtain one that wraps it.
+async fn carry_error(error: anyhow::Error) -> reqwest::Error {
+    let error: Arc<dyn StdError + Send + Sync> = match error.downcast::<AuthError>() {
+        Ok(auth) => Arc::new(auth),
+        Err(other) => Arc::from(Box::<dyn StdError + Send + Sync>::from(other)),
+    };
+    let failing = futures_util::stream::once(async move { Err::<Bytes, _>(MiddlewareFailure(error)) });
+    let response = reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(failing)));
+    match response.bytes().await {
+        Err(error) => error,
+        // A stream whose only item is an error cannot produce a body.
+        Ok(_) => unreachable!("a failing body stream produced a body"),
+    }
+}

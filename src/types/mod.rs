@@ -1,0 +1,20 @@
+//! Every type the API exchanges: the generated request and response types plus the hand-written
+//! ones they are built from.
+//!
+//! The hand-written types absorb what the API really sends: open enums that accept values this
+//! SDK does not know yet ([`InstanceType`], [`InstanceStatus`], ...), [`Decimal`] for prices sent
+//! as strings or numbers, [`WholeNumber`] and [`FlexibleBool`] for loosely typed fields,
+//! [`CreatedId`] for ids returned as bare text, and [`SingleItem`] for one-element arrays.
+
+mod enums;
+mod ids;
+mod numbers;
+mod open_enum;
+mod shapes;
+
+pub use crate::error::ApiError;
+pub use crate::generated::types::*;
+pub use enums::*;
+pub use ids::{ClusterId, InstanceId, SshKeyId, StartupScriptId, VolumeId};
+pub use numbers::{Decimal, FlexibleBool, InvalidDecimal, WholeNumber};
+pub use shapes::{CreatedId, SingleItem};

@@ -1,0 +1,135 @@
+//! Response shapes that vary between API versions: ids and single items.
+
+use std::fmt;
+use std::ops::Deref;
+
+use serde::de::{Deserializer, Error as _};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// The id returned by a create endpoint, however the API wrote it.
+///
+/// `POST /instances`, `/volumes`, `/sshkeys` and `/scripts` answer with the new id as bare text;
+/// some deployments quote it as a JSON string or answer with an object that has an `id`. The
+/// transport turns bare text into a JSON string, and this type accepts all three shapes.
+///
+/// ```
+/// use datacrunch::types::{CreatedId, InstanceId};
+///
+/// let quoted: CreatedId<InstanceId> = serde_json::from_str(r#""0b1c""#).unwrap();
+/// let object: CreatedId<InstanceId> = serde_json::from_str(r#"{"id":"0b1c","status":"ordered"}"#).unwrap();
+/// assert_eq!(quoted, object);
+/// assert_eq!(quoted.into_inner().to_string(), "0b1c");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CreatedId<T>(T);
+
+impl<T> CreatedId<T> {
+    /// The id.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for CreatedId<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for CreatedId<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T: Serialize> Serialize for CreatedId<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de, T: From<String>> Deserialize<'de> for CreatedId<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Shape {
+            Text(String),
+            Object { id: String },
+        }
+        let id = match Shape::deserialize(deserializer) {
+            Ok(Shape::Text(id) | Shape::Object { id }) => id,
+            Err(_) => {
+                return Err(D::Error::custom(
+                    "expected an id as text, a JSON string or an object with \"id\"",
+                ));
+            }
+        };
+        let id = id.trim().trim_matches('"').to_owned();
+        if id.is_empty() {
+            return Err(D::Error::custom("the response carried an empty id"));
+        }
+        Ok(Self(T::from(id)))
+    }
+}
+
+/// One item that the API may wrap in a one-element array.
+///
+/// `GET /sshkeys/{id}` and `GET /scripts/{id}` answer `[ {...} ]`; this type accepts that and a
+/// plain object, and dereferences to the item. An empty array is an error.
+///
+/// ```
+/// use datacrunch::types::SingleItem;
+///
+/// let wrapped: SingleItem<String> = serde_json::from_str(r#"["key"]"#).unwrap();
+/// let plain: SingleItem<String> = serde_json::from_str(r#""key""#).unwrap();
+/// assert_eq!(wrapped, plain);
+/// assert_eq!(wrapped.into_inner(), "key");
+/// assert!(serde_json::from_str::<SingleItem<String>>("[]").is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct SingleItem<T>(T);
+
+impl<T> SingleItem<T> {
+    /// The item.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for SingleItem<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Serialize> Serialize for SingleItem<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for SingleItem<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Shape<T> {
+            Many(Vec<T>),
+            One(T),
+        }
+        match Shape::<T>::deserialize(deserializer)? {
+            Shape::One(item) => Ok(Self(item)),
+            Shape::Many(items) => {
+                let count = items.len();
+                let mut items = items.into_iter();
+                match (items.next(), count) {
+                    (Some(item), 1) => Ok(Self(item)),
+                    (_, count) => Err(D::Error::custom(format!("expected one item, got an array of {count}"))),
+                }
+            }
+        }
+    }
+}
