@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use reqwest_middleware::Middleware;
 
+use crate::auth::{AuthOptions, Credentials};
 use crate::transport::Transport;
 use crate::{Client, Error};
 
@@ -33,6 +34,26 @@ impl Client {
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
+
+    /// Builds a client from the environment: `DATACRUNCH_CLIENT_ID` and
+    /// `DATACRUNCH_CLIENT_SECRET` (or the provider's newer names `VERDA_CLIENT_ID` and
+    /// `VERDA_CLIENT_SECRET`), and optionally `DATACRUNCH_BASE_URL` (or `VERDA_BASE_URL`). The
+    /// `DATACRUNCH_*` name wins when both are set.
+    ///
+    /// ```no_run
+    /// let client = datacrunch::Client::from_env()?;
+    /// # Ok::<(), datacrunch::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Client, Error> {
+        Self::builder().from_env()?.build()
+    }
+}
+
+/// Reads the first set, non-empty variable of `names`.
+fn env_var(names: [&str; 2]) -> Option<String> {
+    names
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.trim().is_empty()))
 }
 
 /// Configures and builds a [`Client`]. Building does no network I/O.
@@ -44,6 +65,19 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     user_agent: Option<String>,
     middleware: Vec<Arc<dyn Middleware>>,
+    credentials: Option<Credentials>,
+    auth: AuthOptions,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .field("auth", &self.auth)
+            .field("middleware", &self.middleware.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientBuilder {
@@ -69,6 +103,41 @@ impl ClientBuilder {
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
         self
+    }
+
+    /// Authenticates with an API client's id and secret (see [`crate::auth`]). Without
+    /// credentials, requests are sent unauthenticated.
+    pub fn credentials(mut self, client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::new(client_id, client_secret));
+        self
+    }
+
+    /// Sets the token endpoint (default `{base_url}/oauth2/token`).
+    pub fn token_url(mut self, token_url: impl Into<String>) -> Self {
+        self.auth.token_url = Some(token_url.into());
+        self
+    }
+
+    /// Sets how long before expiry a token is renewed (default
+    /// [`crate::auth::DEFAULT_REFRESH_MARGIN`], at most half the token's lifetime).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.auth.refresh_margin = Some(margin);
+        self
+    }
+
+    /// Takes credentials and base URL from the environment, as [`Client::from_env`] describes.
+    /// A missing credential variable is an [`Error::Config`] that names it.
+    pub fn from_env(mut self) -> Result<Self, Error> {
+        let missing =
+            |name: &str, alias: &str| Error::Config(format!("environment variable {name} (or {alias}) is not set"));
+        let id = env_var(["DATACRUNCH_CLIENT_ID", "VERDA_CLIENT_ID"])
+            .ok_or_else(|| missing("DATACRUNCH_CLIENT_ID", "VERDA_CLIENT_ID"))?;
+        let secret = env_var(["DATACRUNCH_CLIENT_SECRET", "VERDA_CLIENT_SECRET"])
+            .ok_or_else(|| missing("DATACRUNCH_CLIENT_SECRET", "VERDA_CLIENT_SECRET"))?;
+        if let Some(base_url) = env_var(["DATACRUNCH_BASE_URL", "VERDA_BASE_URL"]) {
+            self.base_url = Some(base_url);
+        }
+        Ok(self.credentials(id, secret))
     }
 
     /// Adds a middleware. Middleware run in the order added, before authentication, so they
@@ -125,6 +194,9 @@ impl ClientBuilder {
         let mut stack = reqwest_middleware::ClientBuilder::new(http.clone());
         for middleware in self.middleware {
             stack = stack.with_arc(middleware);
+        }
+        if let Some(credentials) = self.credentials {
+            stack = stack.with(self.auth.build(credentials, &base_url, http.clone())?);
         }
         let transport = Transport { http: stack.build() };
         Ok(Client::new_with_client(&base_url, http, transport))

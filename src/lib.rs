@@ -29,7 +29,7 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
 
-pub use client::{ClientBuilder, DEFAULT_BASE_URL, LEGACY_BASE_URL};
+pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, LEGACY_BASE_URL};
 pub use error::Error;
 pub use generated::{Client, ClientInfo, builder};
 pub use transport::Transport;

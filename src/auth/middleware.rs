@@ -1,0 +1,134 @@
+//! [`AuthMiddleware`]: bearer tokens on every API request, and one replay after a 401.
+
+use std::time::Duration;
+
+use http::Extensions;
+use reqwest::header::AUTHORIZATION;
+use reqwest::{Request, Response, StatusCode};
+use reqwest_middleware::{Middleware, Next};
+
+use super::Credentials;
+use super::cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
+use super::token_endpoint::TokenEndpoint;
+use crate::Error;
+
+/// A [`reqwest_middleware::Middleware`] that authenticates requests to the API.
+///
+/// - Puts `Authorization: Bearer <token>` on every request to the base URL's origin (scheme,
+///   host and port) and on no other, so the token never leaks to another host.
+/// - Fetches the first token on the first request, renews it before it expires (with the refresh
+///   grant, falling back to client credentials), and lets only one token request run at a time.
+/// - When the API answers 401, discards the token, obtains a new one and replays the request
+///   once. A second 401 is returned to the caller.
+///
+/// [`crate::Client`] installs it when credentials are set. It can also be put on your own
+/// `ClientWithMiddleware` for hand-written calls:
+///
+/// ```
+/// use datacrunch::auth::{AuthMiddleware, Credentials};
+///
+/// let auth = AuthMiddleware::new(Credentials::new("id", "secret"), "https://api.verda.com/v1")?;
+/// let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new()).with(auth).build();
+/// # Ok::<(), datacrunch::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct AuthMiddleware {
+    cache: TokenCache,
+    origin: url::Origin,
+}
+
+impl AuthMiddleware {
+    /// A middleware for the API at `base_url`, using `{base_url}/oauth2/token` and a default
+    /// HTTP client.
+    pub fn new(credentials: Credentials, base_url: &str) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .timeout(crate::client::DEFAULT_TIMEOUT)
+            .connect_timeout(crate::client::DEFAULT_CONNECT_TIMEOUT)
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        AuthOptions::default().build(credentials, base_url, http)
+    }
+
+    /// The token endpoint this middleware uses.
+    pub fn token_url(&self) -> &str {
+        self.cache.token_url().as_str()
+    }
+
+    fn applies_to(&self, request: &Request) -> bool {
+        request.url().origin() == self.origin && request.url() != self.cache.token_url()
+    }
+}
+
+/// Token settings that [`crate::ClientBuilder`] collects before it builds the middleware.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AuthOptions {
+    pub(crate) token_url: Option<String>,
+    pub(crate) refresh_margin: Option<Duration>,
+}
+
+impl AuthOptions {
+    pub(crate) fn build(
+        self,
+        credentials: Credentials,
+        base_url: &str,
+        http: reqwest::Client,
+    ) -> Result<AuthMiddleware, Error> {
+        let base = parse_url("base URL", base_url)?;
+        let token_url = match self.token_url {
+            Some(url) => parse_url("token URL", &url)?,
+            None => parse_url("token URL", &format!("{}/oauth2/token", base_url.trim_end_matches('/')))?,
+        };
+        let endpoint = TokenEndpoint {
+            url: token_url,
+            http,
+            credentials,
+        };
+        let cache = TokenCache::new(endpoint, self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN));
+        Ok(AuthMiddleware {
+            cache,
+            origin: base.origin(),
+        })
+    }
+}
+
+fn parse_url(what: &str, url: &str) -> Result<reqwest::Url, Error> {
+    reqwest::Url::parse(url).map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))
+}
+
+#[async_trait::async_trait]
+impl Middleware for AuthMiddleware {
+    async fn handle(
+        &self,
+        mut request: Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<Response> {
+        if !self.applies_to(&request) {
+            return next.run(request, extensions).await;
+        }
+        let replay = request.try_clone();
+        let token = self
+            .cache
+            .token()
+            .await
+            .map_err(reqwest_middleware::Error::middleware)?;
+        request.headers_mut().insert(AUTHORIZATION, token.header.clone());
+        let response = next.clone().run(request, extensions).await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        let Some(mut replay) = replay else {
+            tracing::debug!("API answered 401; the request body cannot be replayed");
+            return Ok(response);
+        };
+        tracing::debug!(url = %replay.url(), "API answered 401; renewing the token and replaying once");
+        self.cache.discard(&token);
+        let token = self
+            .cache
+            .token()
+            .await
+            .map_err(reqwest_middleware::Error::middleware)?;
+        replay.headers_mut().insert(AUTHORIZATION, token.header.clone());
+        next.run(replay, extensions).await
+    }
+}
