@@ -25,6 +25,8 @@ impl Client {
     /// Starts building a client for [`DEFAULT_BASE_URL`].
     ///
     /// ```
+    /// use datacrunch::ClientInfo as _;
+    ///
     /// let client = datacrunch::Client::builder()
     ///     .base_url("https://api-staging.example.com/v1")
     ///     .build()

@@ -1,0 +1,174 @@
+//! How responses the generated code cannot read on its own reach the caller, and what the
+//! client sends on every request.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use datacrunch::{Client, ClientInfo, Error};
+use httpmock::prelude::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_empty_error_body_keeps_its_status() {
+    let (server, client) = common::mock_api().await;
+    server.mock(|when, then| {
+        when.method(GET).path("/v1/balance");
+        then.status(404);
+    });
+    match Error::from(client.get_balance().send().await.unwrap_err()) {
+        Error::Api { status, error } => {
+            assert_eq!((status.as_u16(), error.code, error.message.as_str()), (404, None, ""))
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_non_json_error_body_is_kept_as_the_message() {
+    let (server, client) = common::mock_api().await;
+    server.mock(|when, then| {
+        when.method(GET).path("/v1/balance");
+        then.status(502)
+            .header("content-type", "text/html")
+            .body("<html><h1>502 Bad Gateway</h1></html>");
+    });
+    let error = Error::from(client.get_balance().send().await.unwrap_err());
+    assert_eq!(
+        error.to_string(),
+        "API error 502 Bad Gateway: <html><h1>502 Bad Gateway</h1></html>"
+    );
+}
+
+#[tokio::test]
+async fn a_success_body_of_the_wrong_shape_is_a_decode_error() {
+    let (server, client) = common::mock_api().await;
+    server.mock(|when, then| {
+        when.method(GET).path("/v1/balance");
+        then.status(200).json_body(json!({"amount": "lots"}));
+    });
+    match Error::from(client.get_balance().send().await.unwrap_err()) {
+        Error::Decode { reason, body } => {
+            assert!(reason.contains("decimal"), "{reason}");
+            assert_eq!(body, r#"{"amount":"lots"}"#);
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_transport_error() {
+    let client = Client::builder().base_url("http://127.0.0.1:9/v1").build().unwrap();
+    let error = Error::from(client.get_balance().send().await.unwrap_err());
+    assert!(matches!(&error, Error::Transport(e) if e.is_connect()), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out() {
+    let server = MockServer::start_async().await;
+    server.mock(|when, then| {
+        when.method(GET).path("/v1/balance");
+        then.status(200)
+            .delay(Duration::from_secs(5))
+            .json_body(json!({"amount": 1, "currency": "usd"}));
+    });
+    let client = Client::builder()
+        .base_url(server.url("/v1"))
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let error = Error::from(client.get_balance().send().await.unwrap_err());
+    assert!(matches!(&error, Error::Transport(e) if e.is_timeout()), "{error:?}");
+}
+
+/// A middleware that counts requests, and fails them when asked to.
+struct Counting {
+    seen: Arc<AtomicUsize>,
+    fail: bool,
+}
+
+#[derive(Debug)]
+struct QuotaExceeded;
+
+impl std::fmt::Display for QuotaExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("local quota exceeded")
+    }
+}
+
+impl std::error::Error for QuotaExceeded {}
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for Counting {
+    async fn handle(
+        &self,
+        request: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        self.seen.fetch_add(1, Ordering::SeqCst);
+        if self.fail {
+            return Err(reqwest_middleware::Error::middleware(QuotaExceeded));
+        }
+        next.run(request, extensions).await
+    }
+}
+
+#[tokio::test]
+async fn added_middleware_sees_every_call() {
+    let server = MockServer::start_async().await;
+    let api = server.mock(|when, then| {
+        when.method(GET)
+            .path("/v1/balance")
+            .header("user-agent", "my-app/2 datacrunch-rust/0.1.0");
+        then.status(200).json_body(json!({"amount": 1, "currency": "usd"}));
+    });
+    let seen = Arc::new(AtomicUsize::new(0));
+    let client = Client::builder()
+        .base_url(server.url("/v1/"))
+        .user_agent("my-app/2")
+        .with(Counting {
+            seen: seen.clone(),
+            fail: false,
+        })
+        .build()
+        .unwrap();
+    client.get_balance().send().await.unwrap();
+    client.get_balance().send().await.unwrap();
+    assert_eq!((seen.load(Ordering::SeqCst), api.calls()), (2, 2));
+}
+
+#[tokio::test]
+async fn a_middleware_error_reaches_the_caller_by_type() {
+    let server = MockServer::start_async().await;
+    let api = server.mock(|when, then| {
+        when.any_request();
+        then.status(200);
+    });
+    let seen = Arc::new(AtomicUsize::new(0));
+    let client = Client::builder()
+        .base_url(server.url("/v1"))
+        .with(Counting { seen, fail: true })
+        .build()
+        .unwrap();
+    match Error::from(client.get_balance().send().await.unwrap_err()) {
+        Error::Middleware(inner) => assert_eq!(inner.to_string(), "local quota exceeded"),
+        other => panic!("expected a middleware error, got {other:?}"),
+    }
+    assert_eq!(api.calls(), 0);
+}
+
+#[test]
+fn invalid_base_urls_are_rejected_when_building() {
+    for bad in ["not a url", "ftp://example.com/v1", "file:///v1"] {
+        let error = Client::builder().base_url(bad).build().unwrap_err();
+        assert!(matches!(error, Error::Config(_)), "{bad}: {error:?}");
+    }
+    assert_eq!(
+        Client::builder().build().unwrap().baseurl(),
+        datacrunch::DEFAULT_BASE_URL
+    );
+    assert_eq!(datacrunch::LEGACY_BASE_URL, "https://api.datacrunch.io/v1");
+}
