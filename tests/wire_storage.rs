@@ -1,0 +1,1361 @@
+//! Wire tests for SSH keys, startup scripts, volumes, volume types and serverless job deployments:
+//! each call's method, path, query and body as the mock API sees them, and the decoded answer.
+
+mod common;
+
+use datacrunch::types::{
+    AddSshKeyRequest, AddStartupScriptRequest, CreateJobDeploymentRequest, CreateVolumeRequest, Currency,
+    DeleteSshKeysRequest, DeleteStartupScriptsRequest, DeleteVolumeRequest, EnvVarType, ErrorCode, InstanceId,
+    InstanceStatus, InstanceType, JobComputeRequest, JobContainerImageRef, JobContainerRequest, JobEnvVar,
+    JobHealthcheckRequest, JobRegistrySettings, JobScalingRequest, JobStatus, JobVolumeMountRequest, LocationCode,
+    SshKeyId, StartupScriptId, TagRequest, UpdateJobDeploymentRequest, VolumeActionKind, VolumeActionRequest,
+    VolumeActionTarget, VolumeId, VolumeMountType, VolumeSshKeyIds, VolumeStatus, VolumeType,
+};
+use httpmock::prelude::*;
+use serde_json::json;
+
+const JSON: &str = "application/json";
+
+/// Converts a failed call into the SDK's error type and returns its status and body.
+fn api_error(err: progenitor_client::Error<datacrunch::types::ApiError>) -> (u16, datacrunch::types::ApiError) {
+    match datacrunch::Error::from(err) {
+        datacrunch::Error::Api { status, error, .. } => (status.as_u16(), error),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------- SSH keys
+
+#[tokio::test]
+async fn get_ssh_keys_lists_keys_with_optional_fields() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/sshkeys");
+            then.status(200).header("content-type", JSON).json_body(json!([
+                {"id": "5b0e11aa-0000-4000-8000-00000000a001", "name": "laptop", "key": "ssh-ed25519 AAAAC3Nza laptop"},
+                {
+                    "id": "5b0e11aa-0000-4000-8000-00000000a002",
+                    "name": "ci runner",
+                    "key": "ssh-rsa AAAAB3Nza ci",
+                    "fingerprint": "SHA256:q1w2e3",
+                    "created_at": "2025-03-04T10:11:12Z",
+                    "some_future_field": {"nested": true}
+                }
+            ]));
+        })
+        .await;
+
+    let keys = client.get_ssh_keys().send().await.unwrap().into_inner();
+
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0].id, SshKeyId::from("5b0e11aa-0000-4000-8000-00000000a001"));
+    assert_eq!(keys[0].name, "laptop");
+    assert_eq!(keys[0].fingerprint, None);
+    assert_eq!(keys[1].fingerprint.as_deref(), Some("SHA256:q1w2e3"));
+    assert_eq!(keys[1].created_at.as_deref(), Some("2025-03-04T10:11:12Z"));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_ssh_key_by_id_unwraps_a_one_element_array() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/sshkeys/7c1d0f3e-1111-4222-8333-444455556666");
+            then.status(200).header("content-type", JSON).json_body(json!([
+                {"id": "7c1d0f3e-1111-4222-8333-444455556666", "name": "workstation", "key": "ssh-ed25519 AAAAwork"}
+            ]));
+        })
+        .await;
+
+    let key = client
+        .get_ssh_key_by_id()
+        .id("7c1d0f3e-1111-4222-8333-444455556666")
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_inner();
+
+    assert_eq!(key.name, "workstation");
+    assert_eq!(key.key, "ssh-ed25519 AAAAwork");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_ssh_key_by_id_accepts_a_plain_object() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/sshkeys/k-plain");
+            then.status(200)
+                .header("content-type", JSON)
+                .json_body(json!({"id": "k-plain", "name": "plain", "key": "ssh-ed25519 AAAAplain"}));
+        })
+        .await;
+
+    let key = client
+        .get_ssh_key_by_id()
+        .id("k-plain")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(key.id, SshKeyId::from("k-plain"));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_ssh_key_by_id_rejects_an_empty_array() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/sshkeys/k-none");
+            then.status(200).header("content-type", JSON).body("[]");
+        })
+        .await;
+
+    let err = client.get_ssh_key_by_id().id("k-none").send().await.unwrap_err();
+
+    assert!(matches!(datacrunch::Error::from(err), datacrunch::Error::Decode { .. }));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn add_ssh_keys_reads_a_bare_text_id() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/sshkeys")
+                .json_body(json!({"name": "build box", "key": "ssh-ed25519 AAAAbuild build@box"}));
+            then.status(201)
+                .header("content-type", "text/plain")
+                .body("a0b1c2d3-0000-4000-8000-0000000000ff\n");
+        })
+        .await;
+
+    let id = client
+        .add_ssh_keys()
+        .body(
+            AddSshKeyRequest::builder()
+                .name("build box")
+                .key("ssh-ed25519 AAAAbuild build@box"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(id.into_inner(), SshKeyId::from("a0b1c2d3-0000-4000-8000-0000000000ff"));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn add_ssh_keys_reads_a_json_string_id() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/sshkeys");
+            then.status(200)
+                .header("content-type", JSON)
+                .body(r#""json-string-key-id""#);
+        })
+        .await;
+
+    let id = client
+        .add_ssh_keys()
+        .body(AddSshKeyRequest::builder().name("n").key("ssh-ed25519 AAAA"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(id.as_str(), "json-string-key-id");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn add_ssh_keys_reads_an_object_id() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/sshkeys");
+            then.status(201)
+                .header("content-type", JSON)
+                .json_body(json!({"id": "object-key-id", "name": "n"}));
+        })
+        .await;
+
+    let id = client
+        .add_ssh_keys()
+        .body(AddSshKeyRequest::builder().name("n").key("ssh-ed25519 AAAA"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(id.to_string(), "object-key-id");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn delete_ssh_keys_sends_the_ids_in_a_json_body() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/v1/sshkeys")
+                .header("content-type", JSON)
+                .json_body(json!({"keys": ["k-old-1", "k-old-2"]}));
+            then.status(200);
+        })
+        .await;
+
+    let keys = vec![SshKeyId::from("k-old-1"), SshKeyId::from("k-old-2")];
+    let response = client
+        .delete_ssh_keys()
+        .body(DeleteSshKeysRequest::builder().keys(keys))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn delete_ssh_key_by_id_accepts_an_empty_answer() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/v1/sshkeys/k-gone");
+            then.status(200);
+        })
+        .await;
+
+    let response = client.delete_ssh_key_by_id().id("k-gone").send().await.unwrap();
+
+    assert_eq!(response.status(), 200);
+    mock.assert_async().await;
+}
+
+// ---------------------------------------------------------------- Startup scripts
+
+#[tokio::test]
+async fn get_scripts_lists_scripts() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/scripts");
+            then.status(200).header("content-type", JSON).json_body(json!([
+                {"id": "s-100", "name": "install drivers", "script": "#!/bin/sh\napt-get install -y nvtop"},
+                {"id": "s-200", "name": "mount data", "script": "#!/bin/sh\nmount /dev/vdb /data", "created_at": "2025-06-01T08:00:00Z"}
+            ]));
+        })
+        .await;
+
+    let scripts = client.get_scripts().send().await.unwrap().into_inner();
+
+    assert_eq!(scripts.len(), 2);
+    assert_eq!(scripts[0].id, StartupScriptId::from("s-100"));
+    assert!(scripts[0].script.contains("nvtop"));
+    assert_eq!(scripts[1].created_at.as_deref(), Some("2025-06-01T08:00:00Z"));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_script_by_id_unwraps_a_one_element_array() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/scripts/s-300");
+            then.status(200)
+                .header("content-type", JSON)
+                .json_body(json!([{"id": "s-300", "name": "warm cache", "script": "echo warm"}]));
+        })
+        .await;
+
+    let script = client.get_script_by_id().id("s-300").send().await.unwrap().into_inner();
+
+    assert_eq!(script.name, "warm cache");
+    assert_eq!(script.script, "echo warm");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_script_by_id_rejects_two_items() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/scripts/s-dup");
+            then.status(200).header("content-type", JSON).json_body(json!([
+                {"id": "s-dup", "name": "a", "script": "a"},
+                {"id": "s-dup", "name": "b", "script": "b"}
+            ]));
+        })
+        .await;
+
+    let err = client.get_script_by_id().id("s-dup").send().await.unwrap_err();
+
+    assert!(matches!(datacrunch::Error::from(err), datacrunch::Error::Decode { .. }));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn add_scripts_strips_quotes_from_a_bare_text_id() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/scripts")
+                .json_body(json!({"name": "hello", "script": "#!/bin/bash\necho hello"}));
+            then.status(201)
+                .header("content-type", "text/plain")
+                .body("\"c0ffee00-0000-4000-8000-000000000042\"");
+        })
+        .await;
+
+    let id = client
+        .add_scripts()
+        .body(
+            AddStartupScriptRequest::builder()
+                .name("hello")
+                .script("#!/bin/bash\necho hello"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(
+        id.into_inner(),
+        StartupScriptId::from("c0ffee00-0000-4000-8000-000000000042")
+    );
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn add_scripts_accepts_status_200() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/scripts");
+            then.status(200)
+                .header("content-type", "text/plain")
+                .body("s-plain-200");
+        })
+        .await;
+
+    let id = client
+        .add_scripts()
+        .body(AddStartupScriptRequest::builder().name("x").script("true"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(id.as_str(), "s-plain-200");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn delete_scripts_sends_the_ids_in_a_json_body() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/v1/scripts")
+                .json_body(json!({"scripts": ["s-1", "s-2", "s-3"]}));
+            then.status(200);
+        })
+        .await;
+
+    let ids: Vec<StartupScriptId> = ["s-1", "s-2", "s-3"].into_iter().map(StartupScriptId::from).collect();
+    let response = client
+        .delete_scripts()
+        .body(DeleteStartupScriptsRequest::builder().scripts(ids))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn delete_script_by_id_accepts_204() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/v1/scripts/s-9");
+            then.status(204);
+        })
+        .await;
+
+    let response = client.delete_script_by_id().id("s-9").send().await.unwrap();
+
+    assert_eq!(response.status(), 204);
+    mock.assert_async().await;
+}
+
+// ---------------------------------------------------------------- Volume types
+
+#[tokio::test]
+async fn get_volume_types_reads_prices_as_numbers_or_strings_and_keeps_unknown_types() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/volume-types");
+            then.status(200).header("content-type", JSON).json_body(json!([
+                {"type": "NVMe", "price": {"currency": "eur", "price_per_month_per_gb": 0.18}},
+                {
+                    "type": "NVMe_Shared",
+                    "price": {"currency": "usd", "price_per_month_per_gb": "0.25", "cps_per_gb": 9.5e-8},
+                    "is_shared_fs": true,
+                    "burst_bandwidth": 2500.0,
+                    "continuous_bandwidth": 1200,
+                    "internal_network_speed": 25,
+                    "iops": "up to 80000"
+                },
+                {"type": "Optane_Turbo", "price": {"currency": "usd", "monthly_per_gb": 0.5}}
+            ]));
+        })
+        .await;
+
+    let types = client.get_volume_types().send().await.unwrap().into_inner();
+
+    assert_eq!(types.len(), 3);
+    assert_eq!(types[0].type_, VolumeType::Nvme);
+    assert_eq!(types[0].price.currency, Currency::Eur);
+    assert_eq!(types[0].price.price_per_month_per_gb.as_ref().unwrap().as_str(), "0.18");
+    assert_eq!(types[1].type_, VolumeType::NvmeShared);
+    assert_eq!(types[1].price.price_per_month_per_gb, Some("0.250".parse().unwrap()));
+    assert_eq!(types[1].is_shared_fs, Some(true));
+    assert_eq!(types[1].burst_bandwidth, Some(2500.0));
+    assert_eq!(types[1].iops.as_deref(), Some("up to 80000"));
+    assert!(types[1].price.cps_per_gb.as_ref().unwrap().to_f64() > 0.0);
+    assert_eq!(types[2].type_, VolumeType::Unknown("Optane_Turbo".into()));
+    assert_eq!(types[2].price.monthly_per_gb.as_ref().unwrap().to_f64(), 0.5);
+    let reencoded = serde_json::to_value(&types[2]).unwrap();
+    assert_eq!(reencoded["type"], "Optane_Turbo");
+    mock.assert_async().await;
+}
+
+// ---------------------------------------------------------------- Volumes
+
+#[tokio::test]
+async fn get_all_volumes_filters_by_status_and_decodes_current_fields() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/volumes").query_param("status", "attached");
+            then.status(200).header("content-type", JSON).json_body(json!([
+                {
+                    "id": "d1e2f3a4-0000-4000-8000-000000000001",
+                    "status": "attached",
+                    "instance_id": "ab12cd34-0000-4000-8000-000000000009",
+                    "name": "os-disk",
+                    "size": 120,
+                    "type": "NVMe",
+                    "location": "FIN-03",
+                    "is_os_volume": true,
+                    "created_at": "2025-02-02T02:02:02.000Z",
+                    "target": "vda",
+                    "ssh_key_ids": ["k-a", "k-b"],
+                    "pseudo_path": "volume-os-disk",
+                    "mount_command": null,
+                    "instances": [{
+                        "id": "ab12cd34-0000-4000-8000-000000000009",
+                        "ip": null,
+                        "instance_type": "1H100.80S.30V",
+                        "status": "running",
+                        "hostname": "quiet-river-fin-03",
+                        "auto_rental_extension": null
+                    }],
+                    "contract": "PAY_AS_YOU_GO",
+                    "base_hourly_cost": 0.0328767,
+                    "monthly_price": "24.00",
+                    "currency": "eur",
+                    "long_term": null,
+                    "tags": [{"id": "t-1", "key": "env", "value": "dev"}]
+                }
+            ]));
+        })
+        .await;
+
+    let volumes = client
+        .get_all_volumes()
+        .status(VolumeStatus::Attached)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(volumes.len(), 1);
+    let volume = &volumes[0];
+    assert_eq!(volume.id, VolumeId::from("d1e2f3a4-0000-4000-8000-000000000001"));
+    assert_eq!(volume.status, VolumeStatus::Attached);
+    assert_eq!(volume.size, 120);
+    assert_eq!(volume.location, Some(LocationCode::from("FIN-03")));
+    assert_eq!(
+        volume.instance_id,
+        Some(InstanceId::from("ab12cd34-0000-4000-8000-000000000009"))
+    );
+    assert_eq!(
+        volume.ssh_key_ids,
+        Some(VolumeSshKeyIds::Array(vec![
+            SshKeyId::from("k-a"),
+            SshKeyId::from("k-b")
+        ]))
+    );
+    assert_eq!(volume.mount_command, None);
+    let attached = &volume.instances.as_ref().unwrap()[0];
+    assert_eq!(attached.instance_type, Some(InstanceType::from("1H100.80S.30V")));
+    assert_eq!(attached.status, Some(InstanceStatus::Running));
+    assert_eq!(attached.ip, None);
+    assert_eq!(volume.base_hourly_cost.as_ref().unwrap().as_str(), "0.0328767");
+    assert_eq!(volume.monthly_price, Some("24".parse().unwrap()));
+    assert_eq!(volume.tags.as_ref().unwrap()[0].value.as_deref(), Some("dev"));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_all_volumes_accepts_the_older_shape() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/volumes");
+            then.status(200).header("content-type", JSON).json_body(json!([
+                {
+                    "id": "legacy-vol",
+                    "status": "defragmenting",
+                    "instance_id": null,
+                    "name": "scratch",
+                    "size": 250.0,
+                    "type": "HDD",
+                    "location_code": "FIN-01",
+                    "is_os_volume": false,
+                    "created_at": "2022-01-01T00:00:00Z",
+                    "target": null,
+                    "ssh_key_ids": "k-single"
+                }
+            ]));
+        })
+        .await;
+
+    let volumes = client.get_all_volumes().send().await.unwrap().into_inner();
+
+    let volume = &volumes[0];
+    assert_eq!(volume.size, 250);
+    assert_eq!(volume.location, None);
+    assert_eq!(volume.location_code, Some(LocationCode::from("FIN-01")));
+    assert_eq!(
+        volume.ssh_key_ids,
+        Some(VolumeSshKeyIds::SshKeyId(SshKeyId::from("k-single")))
+    );
+    assert_eq!(volume.status, VolumeStatus::Unknown("defragmenting".into()));
+    let reencoded = serde_json::to_value(volume).unwrap();
+    assert_eq!(reencoded["status"], "defragmenting");
+    assert_eq!(reencoded["ssh_key_ids"], "k-single");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_all_volumes_keeps_a_non_json_error_body() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/volumes");
+            then.status(502)
+                .header("content-type", "text/html")
+                .body("<html>502 Bad Gateway</html>");
+        })
+        .await;
+
+    let err = client.get_all_volumes().send().await.unwrap_err();
+
+    let (status, error) = api_error(err);
+    assert_eq!(status, 502);
+    assert_eq!(error.code, None);
+    assert!(error.message.contains("502 Bad Gateway"));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_volume_by_id_decodes_one_volume() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/volumes/v-42");
+            then.status(200).header("content-type", JSON).json_body(json!({
+                "id": "v-42",
+                "status": "cloning",
+                "name": "copy-of-data",
+                "size": 500,
+                "type": "NVMe_Shared",
+                "location": "ICE-01",
+                "is_os_volume": false,
+                "created_at": "2025-09-09T09:09:09Z",
+                "ssh_key_ids": [],
+                "instances": [],
+                "contract": "LONG_TERM",
+                "long_term": {"end_date": "2026-09-09", "discount_percentage": 14.0, "current_period_price": "120.50"}
+            }));
+        })
+        .await;
+
+    let volume = client.get_volume_by_id().id("v-42").send().await.unwrap().into_inner();
+
+    assert_eq!(volume.status, VolumeStatus::Cloning);
+    assert_eq!(volume.type_, VolumeType::NvmeShared);
+    assert_eq!(volume.location, Some(LocationCode::Ice01));
+    let long_term = volume.long_term.unwrap();
+    assert_eq!(long_term.discount_percentage, Some("14".parse().unwrap()));
+    assert_eq!(long_term.current_period_price.unwrap().as_str(), "120.50");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn create_volume_sends_the_body_and_reads_a_bare_text_id() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/volumes").json_body(json!({
+                "type": "NVMe",
+                "name": "training-data",
+                "size": 1000,
+                "location_code": "FIN-02",
+                "instance_id": "i-stopped-1",
+                "tags": [{"key": "team", "value": "ml"}]
+            }));
+            then.status(202)
+                .header("content-type", "text/plain")
+                .body("f00dfeed-0000-4000-8000-000000000777");
+        })
+        .await;
+
+    let body = CreateVolumeRequest::builder()
+        .type_(VolumeType::Nvme)
+        .name("training-data")
+        .size(1000)
+        .location_code(LocationCode::Fin02)
+        .instance_id(InstanceId::from("i-stopped-1"))
+        .tags(vec![
+            TagRequest::builder()
+                .key("team")
+                .value("ml".to_string())
+                .try_into()
+                .unwrap(),
+        ]);
+    let id = client.create_volume().body(body).send().await.unwrap().into_inner();
+
+    assert_eq!(id.into_inner(), VolumeId::from("f00dfeed-0000-4000-8000-000000000777"));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn volume_action_clone_of_one_volume_returns_the_new_id() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT).path("/v1/volumes").json_body(json!({
+                "id": "v-src",
+                "action": "clone",
+                "name": "v-src-copy",
+                "type": "HDD",
+                "location_code": "FIN-01"
+            }));
+            then.status(202)
+                .header("content-type", JSON)
+                .json_body(json!(["v-clone-1"]));
+        })
+        .await;
+
+    let body = VolumeActionRequest::builder()
+        .id(VolumeId::from("v-src"))
+        .action(VolumeActionKind::Clone)
+        .name("v-src-copy".to_string())
+        .type_(VolumeType::Hdd)
+        .location_code(LocationCode::Fin01);
+    let ids = client.volume_action().body(body).send().await.unwrap().into_inner();
+
+    assert_eq!(*ids, vec![VolumeId::from("v-clone-1")]);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn volume_action_clone_of_several_volumes_returns_every_new_id() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path("/v1/volumes")
+                .json_body(json!({"id": ["v-a", "v-b"], "action": "clone"}));
+            then.status(202)
+                .header("content-type", JSON)
+                .json_body(json!(["v-a-clone", "v-b-clone"]));
+        })
+        .await;
+
+    let body = VolumeActionRequest::builder()
+        .id(vec![VolumeId::from("v-a"), VolumeId::from("v-b")])
+        .action(VolumeActionKind::Clone);
+    let ids = client.volume_action().body(body).send().await.unwrap().into_inner();
+
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[1], VolumeId::from("v-b-clone"));
+    mock.assert_async().await;
+}
+
+#[test]
+fn volume_action_request_sends_only_the_fields_of_its_action() {
+    let attach: VolumeActionRequest = VolumeActionRequest::builder()
+        .id(VolumeActionTarget::VolumeId(VolumeId::from("v-1")))
+        .action(VolumeActionKind::Attach)
+        .instance_id(InstanceId::from("i-1"))
+        .try_into()
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&attach).unwrap(),
+        json!({"id": "v-1", "action": "attach", "instance_id": "i-1"})
+    );
+
+    let resize: VolumeActionRequest = VolumeActionRequest::builder()
+        .id(vec![VolumeId::from("v-1"), VolumeId::from("v-2")])
+        .action(VolumeActionKind::Unknown("increase-size".into()))
+        .size(2000)
+        .try_into()
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&resize).unwrap(),
+        json!({"id": ["v-1", "v-2"], "action": "increase-size", "size": 2000})
+    );
+}
+
+/// Most actions answer 202 with no body. The typed 202 response (kept for clone's id list)
+/// cannot decode an empty body until the transport turns it into `null`.
+#[tokio::test]
+#[ignore = "needs the transport to accept an empty 202 body on an operation whose 202 may carry JSON"]
+async fn volume_action_attach_accepts_an_empty_202() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path("/v1/volumes")
+                .json_body(json!({"id": "v-1", "action": "attach", "instance_id": "i-1"}));
+            then.status(202);
+        })
+        .await;
+
+    let body = VolumeActionRequest::builder()
+        .id(VolumeId::from("v-1"))
+        .action(VolumeActionKind::Attach)
+        .instance_id(InstanceId::from("i-1"));
+    let response = client.volume_action().body(body).send().await.unwrap();
+
+    assert_eq!(response.status(), 202);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn volume_action_reports_a_forbidden_action() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path("/v1/volumes")
+                .json_body(json!({"id": "v-busy", "action": "detach"}));
+            then.status(403)
+                .header("content-type", JSON)
+                .json_body(json!({"code": "forbidden_action", "message": "Shut the instance down first"}));
+        })
+        .await;
+
+    let body = VolumeActionRequest::builder()
+        .id(VolumeId::from("v-busy"))
+        .action(VolumeActionKind::Detach);
+    let err = client.volume_action().body(body).send().await.unwrap_err();
+
+    let (status, error) = api_error(err);
+    assert_eq!(status, 403);
+    assert_eq!(error.code, Some(ErrorCode::ForbiddenAction));
+    assert_eq!(error.message, "Shut the instance down first");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn delete_volume_by_id_sends_is_permanent_in_a_json_body() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/v1/volumes/v-doomed")
+                .json_body(json!({"is_permanent": true}));
+            then.status(202);
+        })
+        .await;
+
+    let response = client
+        .delete_volume_by_id()
+        .id("v-doomed")
+        .body(DeleteVolumeRequest::builder().is_permanent(true))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 202);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn delete_volume_by_id_without_a_body_moves_to_trash() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/v1/volumes/v-trash-me");
+            then.status(200);
+        })
+        .await;
+
+    let response = client.delete_volume_by_id().id("v-trash-me").send().await.unwrap();
+
+    assert_eq!(response.status(), 200);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_volumes_in_trash_decodes_deleted_volumes() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/volumes/trash");
+            then.status(200).header("content-type", JSON).json_body(json!([
+                {
+                    "id": "v-binned",
+                    "name": "old results",
+                    "size": 40,
+                    "type": "HDD",
+                    "status": "deleted",
+                    "created_at": "2025-01-10T00:00:00Z",
+                    "deleted_at": "2025-04-01T12:00:00Z",
+                    "location": "FIN-01",
+                    "contract": "PAY_AS_YOU_GO",
+                    "is_os_volume": false,
+                    "base_hourly_cost": 0.002,
+                    "monthly_price": 1.5,
+                    "currency": "USD",
+                    "is_permanently_deleted": false
+                }
+            ]));
+        })
+        .await;
+
+    let trash = client.get_volumes_in_trash().send().await.unwrap().into_inner();
+
+    assert_eq!(trash[0].status, VolumeStatus::Deleted);
+    assert_eq!(trash[0].deleted_at.as_deref(), Some("2025-04-01T12:00:00Z"));
+    assert_eq!(trash[0].is_permanently_deleted, Some(false));
+    assert_eq!(trash[0].instance_id, None);
+    assert_eq!(trash[0].currency.as_ref().unwrap().as_str(), "USD");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn add_volume_tag_returns_the_tag() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/volumes/v-7/tags")
+                .json_body(json!({"key": "owner", "value": "alice"}));
+            then.status(201)
+                .header("content-type", JSON)
+                .json_body(json!({"id": "tag_owner_3", "key": "owner", "value": "alice"}));
+        })
+        .await;
+
+    let tag = client
+        .add_volume_tag()
+        .id("v-7")
+        .body(TagRequest::builder().key("owner").value("alice".to_string()))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(tag.id.as_deref(), Some("tag_owner_3"));
+    assert_eq!(tag.key, "owner");
+    assert_eq!(tag.value.as_deref(), Some("alice"));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn add_volume_tag_without_a_value() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/volumes/v-7/tags")
+                .json_body(json!({"key": "scratch"}));
+            then.status(201)
+                .header("content-type", JSON)
+                .json_body(json!({"id": "tag_scratch_0", "key": "scratch", "value": ""}));
+        })
+        .await;
+
+    let tag = client
+        .add_volume_tag()
+        .id("v-7")
+        .body(TagRequest::builder().key("scratch"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(tag.value.as_deref(), Some(""));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn add_volume_tag_reports_a_duplicate_key() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/volumes/v-7/tags");
+            then.status(409)
+                .header("content-type", JSON)
+                .json_body(json!({"code": "tag_exists", "message": "tag key already present"}));
+        })
+        .await;
+
+    let err = client
+        .add_volume_tag()
+        .id("v-7")
+        .body(TagRequest::builder().key("owner"))
+        .send()
+        .await
+        .unwrap_err();
+
+    let (status, error) = api_error(err);
+    assert_eq!(status, 409);
+    assert_eq!(error.code, Some(ErrorCode::Unknown("tag_exists".into())));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn delete_volume_tag_accepts_204() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/v1/volumes/v-7/tags/owner");
+            then.status(204);
+        })
+        .await;
+
+    let response = client.delete_volume_tag().id("v-7").key("owner").send().await.unwrap();
+
+    assert_eq!(response.status(), 204);
+    mock.assert_async().await;
+}
+
+// ---------------------------------------------------------------- Job deployments
+
+#[tokio::test]
+async fn get_job_deployments_lists_summaries() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/job-deployments");
+            then.status(200).header("content-type", JSON).json_body(json!([
+                {"name": "nightly-eval", "created_at": "2025-05-05T05:05:05Z", "compute": {"name": "H100", "size": 2}},
+                {"name": "tiny-batch", "created_at": "2025-05-06T00:00:00Z", "compute": {"name": "General Compute", "size": 1.0}}
+            ]));
+        })
+        .await;
+
+    let jobs = client.get_job_deployments().send().await.unwrap().into_inner();
+
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[0].name, "nightly-eval");
+    assert_eq!(jobs[0].compute.as_ref().unwrap().size, 2);
+    assert_eq!(jobs[1].compute.as_ref().unwrap().name, "General Compute");
+    assert_eq!(jobs[1].compute.as_ref().unwrap().size, 1);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/job-deployments").json_body(json!({
+                "name": "embed-corpus",
+                "containers": [{
+                    "name": "embedder",
+                    "image": "ghcr.io/acme/embedder:2.3.1",
+                    "exposed_port": 9000,
+                    "healthcheck": {"enabled": true, "port": 9001, "path": "/ready"},
+                    "env": [{"name": "BATCH", "value_or_reference_to_secret": "64", "type": "plain"}],
+                    "volume_mounts": [{"type": "memory", "mount_path": "/dev/shm", "size_in_mb": 1024}]
+                }],
+                "compute": {"name": "H100", "size": 1},
+                "scaling": {"max_replica_count": 4, "queue_message_ttl_seconds": 900, "deadline_seconds": 3600},
+                "container_registry_settings": {"is_private": false}
+            }));
+            then.status(201).header("content-type", JSON).json_body(json!({
+                "name": "embed-corpus",
+                "containers": [{
+                    "name": "embedder",
+                    "image": {"image": "ghcr.io/acme/embedder:2.3.1", "last_updated_at": "2025-07-07T07:07:07Z"},
+                    "exposed_port": 9000,
+                    "healthcheck": {"enabled": true, "port": 9001, "path": "/ready"},
+                    "env": [{"name": "BATCH", "value_or_reference_to_secret": "64", "type": "plain"}],
+                    "volume_mounts": [{"type": "memory", "mount_path": "/dev/shm", "size_in_mb": 1024}]
+                }],
+                "endpoint_base_url": "https://containers.example.test/embed-corpus",
+                "created_at": "2025-07-07T07:07:07Z",
+                "compute": {"name": "H100", "size": 1},
+                "container_registry_settings": {"is_private": false, "credentials": null},
+                "scaling": {"max_replica_count": 4, "queue_message_ttl_seconds": 900, "deadline_seconds": 3600}
+            }));
+        })
+        .await;
+
+    let container: JobContainerRequest = JobContainerRequest::builder()
+        .name("embedder".to_string())
+        .image("ghcr.io/acme/embedder:2.3.1")
+        .exposed_port(9000)
+        .healthcheck(
+            JobHealthcheckRequest::builder()
+                .enabled(true)
+                .port(9001)
+                .path("/ready".to_string())
+                .try_into()
+                .map(Some)
+                .unwrap(),
+        )
+        .env(vec![
+            JobEnvVar::builder()
+                .name("BATCH")
+                .value_or_reference_to_secret("64")
+                .type_(EnvVarType::Plain)
+                .try_into()
+                .unwrap(),
+        ])
+        .volume_mounts(vec![
+            JobVolumeMountRequest::builder()
+                .type_(VolumeMountType::Memory)
+                .mount_path("/dev/shm")
+                .size_in_mb(1024)
+                .try_into()
+                .unwrap(),
+        ])
+        .try_into()
+        .unwrap();
+    let body = CreateJobDeploymentRequest::builder()
+        .name("embed-corpus")
+        .containers(vec![container])
+        .compute(JobComputeRequest::builder().name("H100").size(1))
+        .scaling(
+            JobScalingRequest::builder()
+                .max_replica_count(4)
+                .queue_message_ttl_seconds(900)
+                .deadline_seconds(3600)
+                .try_into()
+                .map(Some)
+                .unwrap(),
+        )
+        .container_registry_settings(
+            JobRegistrySettings::builder()
+                .is_private(false)
+                .try_into()
+                .map(Some)
+                .unwrap(),
+        );
+    let job = client
+        .create_job_deployment()
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(job.name, "embed-corpus");
+    assert_eq!(job.endpoint_base_url, "https://containers.example.test/embed-corpus");
+    let image = match &job.containers[0].image {
+        JobContainerImageRef::JobContainerImage(image) => image,
+        other => panic!("expected an image object, got {other:?}"),
+    };
+    assert_eq!(image.image, "ghcr.io/acme/embedder:2.3.1");
+    assert_eq!(job.containers[0].volume_mounts[0].size_in_mb, Some(1024.into()));
+    assert_eq!(job.scaling.as_ref().unwrap().deadline_seconds, Some(3600.into()));
+    assert_eq!(job.container_registry_settings.as_ref().unwrap().credentials, None);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_job_deployment_by_name_accepts_a_plain_image_and_every_mount_type() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/job-deployments/render-frames");
+            then.status(200).header("content-type", JSON).json_body(json!({
+                "name": "render-frames",
+                "containers": [{
+                    "name": "renderer",
+                    "image": "docker.io/acme/renderer:7",
+                    "exposed_port": 8000.0,
+                    "entrypoint_overrides": {"enabled": true, "entrypoint": ["/bin/render"], "cmd": ["--fast"]},
+                    "env": [{"name": "TOKEN", "value_or_reference_to_secret": "render-token", "type": "secret"}],
+                    "volume_mounts": [
+                        {"type": "scratch", "mount_path": "/tmp/work"},
+                        {"type": "shared", "mount_path": "/assets", "volume_id": "v-sfs-1"},
+                        {"type": "secret", "mount_path": "/etc/keys", "secret_name": "keys", "file_names": ["a.pem", "b.pem"]},
+                        {"type": "memory", "mount_path": "/dev/shm", "size_in_mb": 256},
+                        {"type": "object-store", "mount_path": "/bucket"}
+                    ]
+                }],
+                "endpoint_base_url": "https://containers.example.test/render-frames",
+                "created_at": "2025-08-08T08:08:08Z",
+                "compute": {"name": "RTX 4500 Ada", "size": 1},
+                "container_registry_settings": {"is_private": true, "credentials": {"name": "hub-creds"}}
+            }));
+        })
+        .await;
+
+    let job = client
+        .get_job_deployment_by_name()
+        .name("render-frames")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    let container = &job.containers[0];
+    assert_eq!(
+        container.image,
+        JobContainerImageRef::String("docker.io/acme/renderer:7".into())
+    );
+    assert_eq!(container.exposed_port, Some(8000.into()));
+    assert_eq!(container.env[0].type_, Some(EnvVarType::Secret));
+    let mounts = &container.volume_mounts;
+    assert_eq!(mounts[1].volume_id, Some(VolumeId::from("v-sfs-1")));
+    assert_eq!(mounts[2].file_names.as_ref().unwrap().len(), 2);
+    assert_eq!(mounts[3].type_, VolumeMountType::Memory);
+    assert_eq!(mounts[4].type_, VolumeMountType::Unknown("object-store".into()));
+    assert_eq!(serde_json::to_value(&mounts[4]).unwrap()["type"], "object-store");
+    let registry = job.container_registry_settings.unwrap();
+    assert!(registry.is_private);
+    assert_eq!(registry.credentials.unwrap().name, "hub-creds");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_job_deployment_by_name_reports_an_upper_case_error_code() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/job-deployments/missing-job");
+            then.status(404)
+                .header("content-type", JSON)
+                .json_body(json!({"code": "NOT_FOUND", "message": "no job deployment named missing-job"}));
+        })
+        .await;
+
+    let err = client
+        .get_job_deployment_by_name()
+        .name("missing-job")
+        .send()
+        .await
+        .unwrap_err();
+
+    let (status, error) = api_error(err);
+    assert_eq!(status, 404);
+    assert_eq!(error.code.as_ref().map(|code| code.as_str()), Some("NOT_FOUND"));
+    assert_eq!(error.message, "no job deployment named missing-job");
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn update_job_deployment_sends_only_the_changed_parts() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path("/v1/job-deployments/embed-corpus")
+                .json_body(json!({"scaling": {"max_replica_count": 8}}));
+            then.status(200).header("content-type", JSON).json_body(json!({
+                "name": "embed-corpus",
+                "containers": [{"name": "embedder", "image": "ghcr.io/acme/embedder:2.3.1", "exposed_port": 9000, "env": [], "volume_mounts": []}],
+                "endpoint_base_url": "https://containers.example.test/embed-corpus",
+                "created_at": "2025-07-07T07:07:07Z",
+                "compute": {"name": "H100", "size": 1},
+                "scaling": {"max_replica_count": 8.0, "queue_message_ttl_seconds": 900, "deadline_seconds": 3600}
+            }));
+        })
+        .await;
+
+    let body = UpdateJobDeploymentRequest::builder().scaling(
+        JobScalingRequest::builder()
+            .max_replica_count(8)
+            .try_into()
+            .map(Some)
+            .unwrap(),
+    );
+    let job = client
+        .update_job_deployment()
+        .name("embed-corpus")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(job.scaling.unwrap().max_replica_count, Some(8.into()));
+    assert_eq!(job.container_registry_settings, None);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn delete_job_deployment_passes_the_timeout() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/v1/job-deployments/old-job")
+                .query_param("timeout", "0");
+            then.status(200);
+        })
+        .await;
+
+    let response = client
+        .delete_job_deployment()
+        .name("old-job")
+        .timeout(0)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_job_deployment_status_keeps_unknown_states() {
+    let (server, client) = common::mock_api().await;
+    let known = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/job-deployments/job-a/status");
+            then.status(200)
+                .header("content-type", JSON)
+                .json_body(json!({"status": "paused"}));
+        })
+        .await;
+    let unknown = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/job-deployments/job-b/status");
+            then.status(200)
+                .header("content-type", JSON)
+                .json_body(json!({"status": "draining"}));
+        })
+        .await;
+
+    let a = client
+        .get_job_deployment_status()
+        .name("job-a")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let b = client
+        .get_job_deployment_status()
+        .name("job-b")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(a.status, JobStatus::Paused);
+    assert_eq!(b.status, JobStatus::Unknown("draining".into()));
+    assert_eq!(serde_json::to_value(&b).unwrap(), json!({"status": "draining"}));
+    known.assert_async().await;
+    unknown.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_job_deployment_scaling_accepts_floats_for_counts() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/job-deployments/job-a/scaling");
+            then.status(200).header("content-type", JSON).json_body(
+                json!({"max_replica_count": 3.0, "queue_message_ttl_seconds": 300, "deadline_seconds": 7200}),
+            );
+        })
+        .await;
+
+    let scaling = client
+        .get_job_deployment_scaling()
+        .name("job-a")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(scaling.max_replica_count, Some(3.into()));
+    assert_eq!(scaling.queue_message_ttl_seconds, Some(300.into()));
+    assert_eq!(scaling.deadline_seconds, Some(7200.into()));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn pause_job_deployment_accepts_204() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/job-deployments/job-a/pause");
+            then.status(204);
+        })
+        .await;
+
+    let response = client.pause_job_deployment().name("job-a").send().await.unwrap();
+
+    assert_eq!(response.status(), 204);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn resume_job_deployment_accepts_204() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/job-deployments/job-a/resume");
+            then.status(204);
+        })
+        .await;
+
+    let response = client.resume_job_deployment().name("job-a").send().await.unwrap();
+
+    assert_eq!(response.status(), 204);
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn purge_job_deployment_queue_accepts_an_empty_202() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/job-deployments/job-a/purge-queue");
+            then.status(202);
+        })
+        .await;
+
+    let response = client.purge_job_deployment_queue().name("job-a").send().await.unwrap();
+
+    assert_eq!(response.status(), 202);
+    mock.assert_async().await;
+}
