@@ -59,10 +59,14 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
 /// The API answers some create calls with the new id as bare text, and proxies in front of it
 /// answer errors with plain text or HTML. Such a body becomes a JSON string holding the text, so
 /// the typed decoders ([`crate::types::CreatedId`], [`crate::types::ApiError`]) see it. An empty
-/// error body becomes `""` so the status survives decoding. JSON bodies pass through untouched
-/// and unbuffered.
+/// body becomes `null` on success (an action that returned nothing) and `""` on error (so the
+/// status survives decoding). Non-empty JSON bodies pass through untouched and unbuffered.
 async fn normalize_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    if is_json(response.headers().get(CONTENT_TYPE)) {
+    let declared_empty = response
+        .headers()
+        .get(CONTENT_LENGTH)
+        .is_some_and(|length| length == "0");
+    if is_json(response.headers().get(CONTENT_TYPE)) && !declared_empty {
         return Ok(response);
     }
     let status = response.status();
@@ -70,16 +74,13 @@ async fn normalize_body(response: reqwest::Response) -> reqwest::Result<reqwest:
     let mut headers = response.headers().clone();
     let body = response.bytes().await?;
 
-    let text_as_json = |text: &[u8]| -> Bytes {
-        let text = String::from_utf8_lossy(text);
-        Bytes::from(serde_json::Value::String(text.trim().to_owned()).to_string())
-    };
     let body = if body.is_empty() {
-        if status.is_success() { body } else { text_as_json(&body) }
+        Bytes::from_static(if status.is_success() { b"null" } else { b"\"\"" })
     } else if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
         body
     } else {
-        text_as_json(&body)
+        let text = String::from_utf8_lossy(&body);
+        Bytes::from(serde_json::Value::String(text.trim().to_owned()).to_string())
     };
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
 

@@ -1069,13 +1069,9 @@ async fn instance_action_empty_volume_list_and_unknown_action_are_sent_verbatim(
     mock.assert_async().await;
 }
 
-/// An action answered with 204 and no body succeeds with no results.
-///
-/// Ignored until the transport turns an empty 2xx body into JSON `null` (progenitor decodes
-/// every typed success status with serde_json, and one operation cannot mix typed and empty
-/// success responses).
+/// An action answered with 204 and no body succeeds with no results (the transport turns the
+/// empty body into `null`; one operation cannot mix typed and empty success responses).
 #[tokio::test]
-#[ignore = "needs the transport to map an empty 2xx body to JSON null"]
 async fn instance_action_204_without_body() {
     let (server, client) = common::mock_api().await;
     let mock = server
