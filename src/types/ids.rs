@@ -54,7 +54,7 @@ macro_rules! id_type {
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(&self.0)
+                f.pad(&self.0)
             }
         }
     )+};

@@ -6,6 +6,9 @@ use httpmock::MockServer;
 /// Starts a mock API and returns it with a client (no credentials) whose base URL is `{server}/v1`.
 pub async fn mock_api() -> (MockServer, datacrunch::Client) {
     let server = MockServer::start_async().await;
-    let client = datacrunch::Client::builder().base_url(server.url("/v1")).build().expect("valid base URL");
+    let client = datacrunch::Client::builder()
+        .base_url(server.url("/v1"))
+        .build()
+        .expect("valid base URL");
     (server, client)
 }
