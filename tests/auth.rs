@@ -612,21 +612,24 @@ fn clear_env() {
 
 #[tokio::test]
 async fn from_env_reads_datacrunch_names_before_verda_names() {
-    let _lock = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let server = MockServer::start_async().await;
     let grant = client_credentials_grant(&server, &token("access-1", "refresh-1", 3600));
     let api = balance_for(&server, "access-1");
-    clear_env();
-    // SAFETY: ENV_LOCK serializes every test that touches the environment.
-    unsafe {
-        std::env::set_var("DATACRUNCH_CLIENT_ID", CLIENT_ID);
-        std::env::set_var("VERDA_CLIENT_ID", "the-other-id");
-        std::env::set_var("VERDA_CLIENT_SECRET", CLIENT_SECRET);
-        std::env::set_var("VERDA_BASE_URL", server.url("/v1"));
-    }
-    let client = Client::from_env();
-    clear_env();
-    client.unwrap().get_balance().send().await.unwrap();
+    let client = {
+        let _lock = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        clear_env();
+        // SAFETY: ENV_LOCK serializes every test that touches the environment.
+        unsafe {
+            std::env::set_var("DATACRUNCH_CLIENT_ID", CLIENT_ID);
+            std::env::set_var("VERDA_CLIENT_ID", "the-other-id");
+            std::env::set_var("VERDA_CLIENT_SECRET", CLIENT_SECRET);
+            std::env::set_var("VERDA_BASE_URL", server.url("/v1"));
+        }
+        let client = Client::from_env();
+        clear_env();
+        client.unwrap()
+    };
+    client.get_balance().send().await.unwrap();
     assert_eq!((grant.calls(), api.calls()), (1, 1));
 }
 
