@@ -71,6 +71,17 @@ fn balance_for<'a>(server: &'a MockServer, access: &str) -> httpmock::Mock<'a> {
     })
 }
 
+/// Calls `GET /balance` from `tasks` tasks at once, each with its own clone of `client`.
+async fn balance_from_many_tasks(client: &Client, tasks: usize) {
+    let calls = (0..tasks).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.get_balance().send().await.map(|_| ()) })
+    });
+    for call in futures_util::future::join_all(calls).await {
+        call.unwrap().unwrap();
+    }
+}
+
 #[tokio::test]
 async fn many_calls_reuse_one_token() {
     let server = MockServer::start_async().await;
@@ -145,13 +156,7 @@ async fn concurrent_calls_on_a_cold_client_make_one_token_request() {
     let api = balance_for(&server, "access-1");
     let client = client(&server);
 
-    let calls = (0..64).map(|_| {
-        let client = client.clone();
-        tokio::spawn(async move { client.get_balance().send().await.map(|_| ()) })
-    });
-    for call in futures_util::future::join_all(calls).await {
-        call.unwrap().unwrap();
-    }
+    balance_from_many_tasks(&client, 64).await;
     assert_eq!(grant.calls(), 1);
     assert_eq!(api.calls(), 64);
 }
@@ -174,13 +179,7 @@ async fn concurrent_calls_across_an_expiry_make_one_refresh() {
 
     client.get_balance().send().await.unwrap();
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    let calls = (0..64).map(|_| {
-        let client = client.clone();
-        tokio::spawn(async move { client.get_balance().send().await.map(|_| ()) })
-    });
-    for call in futures_util::future::join_all(calls).await {
-        call.unwrap().unwrap();
-    }
+    balance_from_many_tasks(&client, 64).await;
     assert_eq!((grant.calls(), refresh.calls(), new.calls()), (1, 1, 64));
 }
 
@@ -308,13 +307,7 @@ async fn rotated_refresh_tokens_under_concurrency_make_one_request_per_expiry() 
     client.get_balance().send().await.unwrap();
     for _expiry in 0..2 {
         tokio::time::sleep(Duration::from_millis(1200)).await;
-        let calls = (0..32).map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.get_balance().send().await.map(|_| ()) })
-        });
-        for call in futures_util::future::join_all(calls).await {
-            call.unwrap().unwrap();
-        }
+        balance_from_many_tasks(&client, 32).await;
     }
     assert_eq!((grant.calls(), first.calls(), second.calls()), (1, 1, 1));
 }
@@ -647,4 +640,101 @@ fn from_env_names_the_missing_variable() {
         text.contains("DATACRUNCH_CLIENT_SECRET") && text.contains("VERDA_CLIENT_SECRET"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_request_whose_body_cannot_be_cloned_is_not_replayed() {
+    let server = MockServer::start_async().await;
+    let grant = client_credentials_grant(&server, &token("access-1", "refresh-1", 3600));
+    let refresh = refresh_grant(&server, "refresh-1", 200, token("access-2", "refresh-2", 3600));
+    let api = server.mock(|when, then| {
+        when.method(POST).path("/v1/scripts");
+        then.status(401);
+    });
+    let auth = AuthMiddleware::new(Credentials::new(CLIENT_ID, CLIENT_SECRET), &server.url("/v1")).unwrap();
+    let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(auth)
+        .build();
+
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{}"))]);
+    let response = http
+        .post(server.url("/v1/scripts"))
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!((grant.calls(), refresh.calls(), api.calls()), (1, 0, 1));
+}
+
+#[tokio::test]
+async fn an_unreachable_token_endpoint_is_retried_then_reported() {
+    let server = MockServer::start_async().await;
+    let api = balance_for(&server, "access-1");
+    let client = Client::builder()
+        .base_url(server.url("/v1"))
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .token_url("http://127.0.0.1:9/oauth2/token")
+        .build()
+        .unwrap();
+    match Error::from(client.get_balance().send().await.unwrap_err()) {
+        Error::Auth(AuthError::Unavailable { attempts, status, .. }) => assert_eq!((attempts, status), (3, None)),
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+    assert_eq!(api.calls(), 0);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_rate_limit_is_retried() {
+    let server = MockServer::start_async().await;
+    let seen = AtomicUsize::new(0);
+    let grant = server.mock(|when, then| {
+        when.method(POST).path("/v1/oauth2/token");
+        then.respond_with(move |_| {
+            let (status, body) = match seen.fetch_add(1, Ordering::SeqCst) {
+                0 => (429, "slow down".to_owned()),
+                _ => (200, token("access-1", "refresh-1", 3600).to_string()),
+            };
+            httpmock::HttpMockResponse::builder().status(status).body(body).build()
+        });
+    });
+    let api = balance_for(&server, "access-1");
+    client(&server).get_balance().send().await.unwrap();
+    assert_eq!((grant.calls(), api.calls()), (2, 1));
+}
+
+#[tokio::test]
+async fn the_authorization_header_is_marked_sensitive() {
+    let server = MockServer::start_async().await;
+    client_credentials_grant(&server, &token("access-1", "refresh-1", 3600));
+    balance_for(&server, "access-1");
+
+    /// Records how the request looked after the auth middleware ran.
+    struct Inspect(Arc<Mutex<Option<(bool, String)>>>);
+
+    #[async_trait::async_trait]
+    impl reqwest_middleware::Middleware for Inspect {
+        async fn handle(
+            &self,
+            request: reqwest::Request,
+            extensions: &mut http::Extensions,
+            next: reqwest_middleware::Next<'_>,
+        ) -> reqwest_middleware::Result<reqwest::Response> {
+            let header = request.headers().get("authorization").unwrap();
+            *self.0.lock().unwrap() = Some((header.is_sensitive(), format!("{:?}", request.headers())));
+            next.run(request, extensions).await
+        }
+    }
+
+    let seen = Arc::new(Mutex::new(None));
+    let auth = AuthMiddleware::new(Credentials::new(CLIENT_ID, CLIENT_SECRET), &server.url("/v1")).unwrap();
+    let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(auth)
+        .with(Inspect(seen.clone()))
+        .build();
+    http.get(server.url("/v1/balance")).send().await.unwrap();
+
+    let (sensitive, printed) = seen.lock().unwrap().take().unwrap();
+    assert!(sensitive);
+    assert!(!printed.contains("access-1"), "{printed}");
 }

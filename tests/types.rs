@@ -1,5 +1,7 @@
 //! The hand-written types that absorb the API's loose typing, decoded from JSON text.
 
+mod common;
+
 use datacrunch::types::{
     self, ApiError, CreatedId, Decimal, ErrorCode, FlexibleBool, InstanceId, SingleItem, WholeNumber,
 };
@@ -24,31 +26,7 @@ fn every_open_enum_keeps_known_and_unknown_values_unchanged() {
             assert_eq!(value.to_string(), future);
         })+};
     }
-    check!(
-        InstanceType,
-        ClusterType,
-        LocationCode,
-        ImageType,
-        InstanceStatus,
-        InstanceActionKind,
-        VolumeStatus,
-        VolumeActionKind,
-        VolumeType,
-        ClusterStatus,
-        ClusterActionKind,
-        Currency,
-        Contract,
-        Pricing,
-        OnSpotDiscontinue,
-        ErrorCode,
-        DeploymentStatus,
-        JobStatus,
-        SecretType,
-        RegistryType,
-        VolumeMountType,
-        EnvVarType,
-        LongTermPeriodCode,
-    );
+    common::with_open_enums!(check);
 }
 
 #[test]

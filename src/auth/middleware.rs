@@ -1,5 +1,6 @@
 //! [`AuthMiddleware`]: bearer tokens on every API request, and one replay after a 401.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::Extensions;
@@ -8,7 +9,7 @@ use reqwest::{Request, Response, StatusCode};
 use reqwest_middleware::{Middleware, Next};
 
 use super::Credentials;
-use super::cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
+use super::cache::{CachedToken, DEFAULT_REFRESH_MARGIN, TokenCache};
 use super::token_endpoint::TokenEndpoint;
 use crate::Error;
 
@@ -52,6 +53,17 @@ impl AuthMiddleware {
     /// The token endpoint this middleware uses.
     pub fn token_url(&self) -> &str {
         self.cache.token_url().as_str()
+    }
+
+    /// Puts the current token on `request` and returns it.
+    async fn authorize(&self, request: &mut Request) -> reqwest_middleware::Result<Arc<CachedToken>> {
+        let token = self
+            .cache
+            .token()
+            .await
+            .map_err(reqwest_middleware::Error::middleware)?;
+        request.headers_mut().insert(AUTHORIZATION, token.header.clone());
+        Ok(token)
     }
 
     fn applies_to(&self, request: &Request) -> bool {
@@ -107,12 +119,7 @@ impl Middleware for AuthMiddleware {
             return next.run(request, extensions).await;
         }
         let replay = request.try_clone();
-        let token = self
-            .cache
-            .token()
-            .await
-            .map_err(reqwest_middleware::Error::middleware)?;
-        request.headers_mut().insert(AUTHORIZATION, token.header.clone());
+        let token = self.authorize(&mut request).await?;
         let response = next.clone().run(request, extensions).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
@@ -123,12 +130,7 @@ impl Middleware for AuthMiddleware {
         };
         tracing::debug!(url = %replay.url(), "API answered 401; renewing the token and replaying once");
         self.cache.discard(&token);
-        let token = self
-            .cache
-            .token()
-            .await
-            .map_err(reqwest_middleware::Error::middleware)?;
-        replay.headers_mut().insert(AUTHORIZATION, token.header.clone());
+        self.authorize(&mut replay).await?;
         next.run(replay, extensions).await
     }
 }

@@ -12,3 +12,37 @@ pub async fn mock_api() -> (MockServer, datacrunch::Client) {
         .expect("valid base URL");
     (server, client)
 }
+
+/// Calls `$callback!` with the name of every open enum in `datacrunch::types`.
+#[allow(unused_macros)] // only some test crates use it
+macro_rules! with_open_enums {
+    ($callback:ident) => {
+        $callback!(
+            InstanceType,
+            ClusterType,
+            LocationCode,
+            ImageType,
+            InstanceStatus,
+            InstanceActionKind,
+            VolumeStatus,
+            VolumeActionKind,
+            VolumeType,
+            ClusterStatus,
+            ClusterActionKind,
+            Currency,
+            Contract,
+            Pricing,
+            OnSpotDiscontinue,
+            ErrorCode,
+            DeploymentStatus,
+            JobStatus,
+            SecretType,
+            RegistryType,
+            VolumeMountType,
+            EnvVarType,
+            LongTermPeriodCode,
+        )
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use with_open_enums;
