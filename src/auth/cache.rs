@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::HeaderValue;
 
 use super::token_endpoint::{Grant, IssuedToken, TokenEndpoint};
-use super::{AuthError, Secret};
+use super::{AuthError, SecretString};
 
 /// The default time before expiry at which a token is renewed.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -61,7 +61,7 @@ pub(crate) struct TokenCache {
     margin: Duration,
     current: RwLock<Option<Arc<CachedToken>>>,
     /// Held while a token request is in flight; holds the latest refresh token.
-    refresh: tokio::sync::Mutex<Option<Secret>>,
+    refresh: tokio::sync::Mutex<Option<SecretString>>,
 }
 
 impl TokenCache {
@@ -125,7 +125,7 @@ impl TokenCache {
 
     /// The refresh grant when a refresh token is held, falling back to client credentials when
     /// the server rejects it.
-    async fn fetch(&self, refresh_token: &mut Option<Secret>) -> Result<IssuedToken, AuthError> {
+    async fn fetch(&self, refresh_token: &mut Option<SecretString>) -> Result<IssuedToken, AuthError> {
         let Some(held) = refresh_token.as_ref() else {
             return self.endpoint.request(Grant::ClientCredentials, None).await;
         };

@@ -7,16 +7,16 @@ use zeroize::Zeroizing;
 /// A secret string (client secret, access or refresh token): never printed, wiped on drop.
 ///
 /// ```
-/// use datacrunch::auth::Secret;
+/// use datacrunch::auth::SecretString;
 ///
-/// let secret = Secret::new("s3cr3t");
+/// let secret = SecretString::new("s3cr3t");
 /// assert_eq!(format!("{secret:?} {secret}"), "<redacted> <redacted>");
 /// assert_eq!(secret.expose(), "s3cr3t");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Zeroizing<String>);
+pub struct SecretString(Zeroizing<String>);
 
-impl Secret {
+impl SecretString {
     /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
         Self(Zeroizing::new(value.into()))
@@ -28,13 +28,13 @@ impl Secret {
     }
 }
 
-impl fmt::Debug for Secret {
+impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
 }
 
-impl fmt::Display for Secret {
+impl fmt::Display for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
@@ -55,7 +55,7 @@ impl fmt::Display for Secret {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credentials {
     client_id: String,
-    client_secret: Secret,
+    client_secret: SecretString,
 }
 
 impl Credentials {
@@ -63,7 +63,7 @@ impl Credentials {
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         Self {
             client_id: client_id.into(),
-            client_secret: Secret::new(client_secret),
+            client_secret: SecretString::new(client_secret),
         }
     }
 
@@ -73,7 +73,7 @@ impl Credentials {
     }
 
     /// The client secret.
-    pub fn client_secret(&self) -> &Secret {
+    pub fn client_secret(&self) -> &SecretString {
         &self.client_secret
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use http::StatusCode;
 use serde::Deserialize;
 
-use super::{AuthError, Credentials, Secret};
+use super::{AuthError, Credentials, SecretString};
 use crate::error::{ApiError, excerpt};
 
 /// How many token requests one grant may make before giving up on transient failures.
@@ -38,8 +38,8 @@ impl Grant {
 /// A token returned by the endpoint.
 #[derive(Debug)]
 pub(crate) struct IssuedToken {
-    pub(crate) access_token: Secret,
-    pub(crate) refresh_token: Option<Secret>,
+    pub(crate) access_token: SecretString,
+    pub(crate) refresh_token: Option<SecretString>,
     /// When the token stops working, counted from when it was requested.
     pub(crate) expires_at: Instant,
     pub(crate) lifetime: Duration,
@@ -69,7 +69,11 @@ enum Attempt {
 
 impl TokenEndpoint {
     /// Performs `grant`, retrying connection errors, 429 and 5xx up to [`MAX_ATTEMPTS`] times.
-    pub(crate) async fn request(&self, grant: Grant, refresh_token: Option<&Secret>) -> Result<IssuedToken, AuthError> {
+    pub(crate) async fn request(
+        &self,
+        grant: Grant,
+        refresh_token: Option<&SecretString>,
+    ) -> Result<IssuedToken, AuthError> {
         let body = match (grant, refresh_token) {
             (Grant::RefreshToken, Some(token)) => {
                 serde_json::json!({ "grant_type": grant.name(), "refresh_token": token.expose() })
@@ -102,7 +106,7 @@ impl TokenEndpoint {
         }
     }
 
-    async fn attempt(&self, body: &serde_json::Value, refresh_token: Option<&Secret>) -> Attempt {
+    async fn attempt(&self, body: &serde_json::Value, refresh_token: Option<&SecretString>) -> Attempt {
         let requested_at = Instant::now();
         let response = match self.http.post(self.url.clone()).json(body).send().await {
             Ok(response) => response,
@@ -176,20 +180,20 @@ impl TokenEndpoint {
             "access token obtained"
         );
         Ok(IssuedToken {
-            access_token: Secret::new(body.access_token),
-            refresh_token: body.refresh_token.filter(|t| !t.is_empty()).map(Secret::new),
+            access_token: SecretString::new(body.access_token),
+            refresh_token: body.refresh_token.filter(|t| !t.is_empty()).map(SecretString::new),
             expires_at: requested_at + lifetime,
             lifetime,
         })
     }
 
     /// Replaces the client secret and the refresh token in server text.
-    fn scrub(&self, text: String, refresh_token: Option<&Secret>) -> String {
+    fn scrub(&self, text: String, refresh_token: Option<&SecretString>) -> String {
         let secrets = [Some(self.credentials.client_secret()), refresh_token];
         secrets
             .into_iter()
             .flatten()
-            .map(Secret::expose)
+            .map(SecretString::expose)
             .filter(|s| !s.is_empty())
             .fold(text, |text, secret| {
                 if text.contains(secret) {
