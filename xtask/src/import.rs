@@ -416,15 +416,7 @@ impl<'t> Importer<'t> {
         self.ids.insert(id.clone());
         let type_base = naming::pascal_case(&id);
 
-        let mut tags: Vec<String> = op
-            .op
-            .get("tags")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(String::from)
-            .collect();
+        let mut tags: Vec<String> = op.tags().into_iter().map(String::from).collect();
         if tags.is_empty() {
             tags.push(UNCATEGORIZED.to_string());
         }

@@ -173,14 +173,7 @@ fn check_ids_and_tags(doc: &Value, ops: &[Operation<'_>], out: &mut Vec<Violatio
                 }
             }
         }
-        let tags: Vec<&str> = op
-            .op
-            .get("tags")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let tags = op.tags();
         if tags.is_empty() {
             push("has no tag".into());
         }

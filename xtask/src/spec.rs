@@ -51,6 +51,12 @@ impl<'a> Operation<'a> {
         self.op.get("operationId").and_then(Value::as_str)
     }
 
+    /// The operation's tags that are strings.
+    pub fn tags(&self) -> Vec<&'a str> {
+        let tags = self.op.get("tags").and_then(Value::as_array);
+        tags.into_iter().flatten().filter_map(Value::as_str).collect()
+    }
+
     /// `GET /instances`.
     pub fn route(&self) -> String {
         format!("{} {}", self.method.to_uppercase(), self.path)
