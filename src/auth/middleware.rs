@@ -35,7 +35,8 @@ use crate::Error;
 #[derive(Debug)]
 pub struct AuthMiddleware {
     cache: TokenCache,
-    origin: url::Origin,
+    /// The base URL, whose scheme, host and port decide which requests get the token.
+    base: reqwest::Url,
 }
 
 impl AuthMiddleware {
@@ -67,7 +68,11 @@ impl AuthMiddleware {
     }
 
     fn applies_to(&self, request: &Request) -> bool {
-        request.url().origin() == self.origin && request.url() != self.cache.token_url()
+        let url = request.url();
+        let same_origin = url.scheme() == self.base.scheme()
+            && url.host_str() == self.base.host_str()
+            && url.port_or_known_default() == self.base.port_or_known_default();
+        same_origin && url != self.cache.token_url()
     }
 }
 
@@ -96,10 +101,7 @@ impl AuthOptions {
             credentials,
         };
         let cache = TokenCache::new(endpoint, self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN));
-        Ok(AuthMiddleware {
-            cache,
-            origin: base.origin(),
-        })
+        Ok(AuthMiddleware { cache, base })
     }
 }
 
