@@ -137,7 +137,7 @@ impl TokenEndpoint {
             (error.code, scrub(error.message))
         };
         match status {
-            StatusCode::OK => Attempt::Done(self.parse(status, &bytes, requested_at)),
+            status if status.is_success() => Attempt::Done(self.parse(status, &bytes, requested_at)),
             StatusCode::UNAUTHORIZED => Attempt::Done(Err(AuthError::InvalidCredentials {
                 message: server_message().1,
             })),
