@@ -1,5 +1,7 @@
 //! The OAuth2 middleware against a mock token endpoint and API, with exact request counts.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -59,6 +61,14 @@ fn refresh_grant<'a>(
             .json_body_includes(json!({"grant_type": "refresh_token", "refresh_token": refresh_token}).to_string());
         then.status(status).json_body(body);
     })
+}
+
+/// A hand-written `ClientWithMiddleware` carrying the auth middleware for the API at `base_url`.
+fn hand_written_client(base_url: &str) -> reqwest_middleware::ClientWithMiddleware {
+    let auth = AuthMiddleware::new(Credentials::new(CLIENT_ID, CLIENT_SECRET), base_url).unwrap();
+    reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(auth)
+        .build()
 }
 
 /// `GET /balance` answering 200 to `access`.
@@ -263,14 +273,9 @@ async fn two_401s_in_a_row_reach_the_caller_after_two_api_requests() {
     });
     let client = client(&server);
 
-    let error = Error::from(client.get_balance().send().await.unwrap_err());
-    match error {
-        Error::Api { status, error } => {
-            assert_eq!(status, 401);
-            assert_eq!(error.code, Some(ErrorCode::UnauthorizedRequest));
-        }
-        other => panic!("expected an API error, got {other:?}"),
-    }
+    let (status, error) = common::api_error(client.get_balance().send().await.unwrap_err());
+    assert_eq!(status, 401);
+    assert_eq!(error.code, Some(ErrorCode::UnauthorizedRequest));
     assert_eq!((grant.calls(), refresh.calls(), api.calls()), (1, 1, 2));
 }
 
@@ -460,10 +465,7 @@ async fn the_bearer_token_is_not_sent_to_another_origin() {
     });
 
     // A hand-written client carrying middleware for `api`, sending to `elsewhere`.
-    let auth = AuthMiddleware::new(Credentials::new(CLIENT_ID, CLIENT_SECRET), &api.url("/v1")).unwrap();
-    let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(auth)
-        .build();
+    let http = hand_written_client(&api.url("/v1"));
     let response = http.get(elsewhere.url("/v1/balance")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!((leaked.calls(), clean.calls()), (0, 1));
@@ -651,10 +653,7 @@ async fn a_request_whose_body_cannot_be_cloned_is_not_replayed() {
         when.method(POST).path("/v1/scripts");
         then.status(401);
     });
-    let auth = AuthMiddleware::new(Credentials::new(CLIENT_ID, CLIENT_SECRET), &server.url("/v1")).unwrap();
-    let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(auth)
-        .build();
+    let http = hand_written_client(&server.url("/v1"));
 
     let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{}"))]);
     let response = http

@@ -18,12 +18,8 @@ async fn an_empty_error_body_keeps_its_status() {
         when.method(GET).path("/v1/balance");
         then.status(404);
     });
-    match Error::from(client.get_balance().send().await.unwrap_err()) {
-        Error::Api { status, error } => {
-            assert_eq!((status.as_u16(), error.code, error.message.as_str()), (404, None, ""))
-        }
-        other => panic!("expected an API error, got {other:?}"),
-    }
+    let (status, error) = common::api_error(client.get_balance().send().await.unwrap_err());
+    assert_eq!((status.as_u16(), error.code, error.message.as_str()), (404, None, ""))
 }
 
 #[tokio::test]

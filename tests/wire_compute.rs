@@ -114,14 +114,10 @@ async fn get_access_token_rejected_credentials_is_an_api_error() {
         .client_id(Some("wrong".to_owned()))
         .client_secret(Some("wrong".to_owned()));
     let err = client.get_access_token().body(request).send().await.unwrap_err();
-    match datacrunch::Error::from(err) {
-        datacrunch::Error::Api { status, error } => {
-            assert_eq!(status.as_u16(), 401);
-            assert_eq!(error.code, Some(ErrorCode::UnauthorizedRequest));
-            assert_eq!(error.message, "Invalid client id or client secret");
-        }
-        other => panic!("expected an API error, got {other:?}"),
-    }
+    let (status, error) = common::api_error(err);
+    assert_eq!(status.as_u16(), 401);
+    assert_eq!(error.code, Some(ErrorCode::UnauthorizedRequest));
+    assert_eq!(error.message, "Invalid client id or client secret");
     mock.assert_async().await;
 }
 
@@ -180,14 +176,10 @@ async fn get_balance_error_with_non_json_body_keeps_status_and_text() {
         .await;
 
     let err = client.get_balance().send().await.unwrap_err();
-    match datacrunch::Error::from(err) {
-        datacrunch::Error::Api { status, error } => {
-            assert_eq!(status.as_u16(), 502);
-            assert_eq!(error.code, None);
-            assert_eq!(error.message, "<html>upstream gone</html>");
-        }
-        other => panic!("expected an API error, got {other:?}"),
-    }
+    let (status, error) = common::api_error(err);
+    assert_eq!(status.as_u16(), 502);
+    assert_eq!(error.code, None);
+    assert_eq!(error.message, "<html>upstream gone</html>");
     mock.assert_async().await;
 }
 
@@ -799,13 +791,9 @@ async fn get_instance_by_id_not_found_is_an_api_error() {
         .await;
 
     let err = client.get_instance_by_id().id("missing-one").send().await.unwrap_err();
-    match datacrunch::Error::from(err) {
-        datacrunch::Error::Api { status, error } => {
-            assert_eq!(status.as_u16(), 404);
-            assert_eq!(error.code, Some(ErrorCode::NotFound));
-        }
-        other => panic!("expected an API error, got {other:?}"),
-    }
+    let (status, error) = common::api_error(err);
+    assert_eq!(status.as_u16(), 404);
+    assert_eq!(error.code, Some(ErrorCode::NotFound));
     mock.assert_async().await;
 }
 
@@ -970,14 +958,10 @@ async fn deploy_instance_insufficient_funds() {
         .send()
         .await
         .unwrap_err();
-    match datacrunch::Error::from(err) {
-        datacrunch::Error::Api { status, error } => {
-            assert_eq!(status.as_u16(), 402);
-            assert_eq!(error.code, Some(ErrorCode::InsufficientFunds));
-            assert_eq!(error.message, "Not enough balance");
-        }
-        other => panic!("expected an API error, got {other:?}"),
-    }
+    let (status, error) = common::api_error(err);
+    assert_eq!(status.as_u16(), 402);
+    assert_eq!(error.code, Some(ErrorCode::InsufficientFunds));
+    assert_eq!(error.message, "Not enough balance");
     mock.assert_async().await;
 }
 
@@ -1108,13 +1092,9 @@ async fn instance_action_forbidden_is_an_api_error() {
         .id(InstanceIdOrList::InstanceId("inst-f6".into()))
         .action(InstanceActionKind::Discontinue);
     let err = client.instance_action().body(body).send().await.unwrap_err();
-    match datacrunch::Error::from(err) {
-        datacrunch::Error::Api { status, error } => {
-            assert_eq!(status.as_u16(), 403);
-            assert_eq!(error.code, Some(ErrorCode::ForbiddenAction));
-        }
-        other => panic!("expected an API error, got {other:?}"),
-    }
+    let (status, error) = common::api_error(err);
+    assert_eq!(status.as_u16(), 403);
+    assert_eq!(error.code, Some(ErrorCode::ForbiddenAction));
     mock.assert_async().await;
 }
 
@@ -1167,14 +1147,10 @@ async fn add_instance_tag_existing_key_conflict() {
         .send()
         .await
         .unwrap_err();
-    match datacrunch::Error::from(err) {
-        datacrunch::Error::Api { status, error } => {
-            assert_eq!(status.as_u16(), 409);
-            assert_eq!(error.code, None);
-            assert_eq!(error.message, "tag key already exists");
-        }
-        other => panic!("expected an API error, got {other:?}"),
-    }
+    let (status, error) = common::api_error(err);
+    assert_eq!(status.as_u16(), 409);
+    assert_eq!(error.code, None);
+    assert_eq!(error.message, "tag key already exists");
     mock.assert_async().await;
 }
 
@@ -1620,13 +1596,9 @@ async fn get_cluster_long_term_periods_upper_case_error_code() {
         .await;
 
     let err = client.get_cluster_long_term_periods().send().await.unwrap_err();
-    match datacrunch::Error::from(err) {
-        datacrunch::Error::Api { status, error } => {
-            assert_eq!(status.as_u16(), 400);
-            assert_eq!(error.code, Some(ErrorCode::Unknown("INVALID_REQUEST".into())));
-            assert_eq!(error.message, "Bad period filter");
-        }
-        other => panic!("expected an API error, got {other:?}"),
-    }
+    let (status, error) = common::api_error(err);
+    assert_eq!(status.as_u16(), 400);
+    assert_eq!(error.code, Some(ErrorCode::Unknown("INVALID_REQUEST".into())));
+    assert_eq!(error.message, "Bad period filter");
     mock.assert_async().await;
 }

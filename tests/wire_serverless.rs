@@ -434,14 +434,10 @@ async fn get_deployment_error_with_upper_case_code() {
         .unwrap_err();
     mock.assert_async().await;
 
-    match datacrunch::Error::from(err) {
-        datacrunch::Error::Api { status, error } => {
-            assert_eq!(status, 400);
-            assert_eq!(error.code, Some(ErrorCode::from("INVALID_REQUEST")));
-            assert_eq!(error.message, "deployment name is not valid");
-        }
-        other => panic!("expected an API error, got {other:?}"),
-    }
+    let (status, error) = common::api_error(err);
+    assert_eq!(status, 400);
+    assert_eq!(error.code, Some(ErrorCode::from("INVALID_REQUEST")));
+    assert_eq!(error.message, "deployment name is not valid");
 }
 
 #[tokio::test]
@@ -464,14 +460,10 @@ async fn error_with_a_non_json_body_keeps_status_and_text() {
         .unwrap_err();
     mock.assert_async().await;
 
-    match datacrunch::Error::from(err) {
-        datacrunch::Error::Api { status, error } => {
-            assert_eq!(status, 503);
-            assert_eq!(error.code, None);
-            assert_eq!(error.message, "<h1>upstream unavailable</h1>");
-        }
-        other => panic!("expected an API error, got {other:?}"),
-    }
+    let (status, error) = common::api_error(err);
+    assert_eq!(status, 503);
+    assert_eq!(error.code, None);
+    assert_eq!(error.message, "<h1>upstream unavailable</h1>");
 }
 
 #[tokio::test]

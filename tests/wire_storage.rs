@@ -17,12 +17,6 @@ use serde_json::json;
 const JSON: &str = "application/json";
 
 /// Converts a failed call into the SDK's error type and returns its status and body.
-fn api_error(err: progenitor_client::Error<datacrunch::types::ApiError>) -> (u16, datacrunch::types::ApiError) {
-    match datacrunch::Error::from(err) {
-        datacrunch::Error::Api { status, error, .. } => (status.as_u16(), error),
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
 
 // ---------------------------------------------------------------- SSH keys
 
@@ -578,7 +572,7 @@ async fn get_all_volumes_keeps_a_non_json_error_body() {
 
     let err = client.get_all_volumes().send().await.unwrap_err();
 
-    let (status, error) = api_error(err);
+    let (status, error) = common::api_error(err);
     assert_eq!(status, 502);
     assert_eq!(error.code, None);
     assert!(error.message.contains("502 Bad Gateway"));
@@ -780,7 +774,7 @@ async fn volume_action_reports_a_forbidden_action() {
         .action(VolumeActionKind::Detach);
     let err = client.volume_action().body(body).send().await.unwrap_err();
 
-    let (status, error) = api_error(err);
+    let (status, error) = common::api_error(err);
     assert_eq!(status, 403);
     assert_eq!(error.code, Some(ErrorCode::ForbiddenAction));
     assert_eq!(error.message, "Shut the instance down first");
@@ -940,7 +934,7 @@ async fn add_volume_tag_reports_a_duplicate_key() {
         .await
         .unwrap_err();
 
-    let (status, error) = api_error(err);
+    let (status, error) = common::api_error(err);
     assert_eq!(status, 409);
     assert_eq!(error.code, Some(ErrorCode::Unknown("tag_exists".into())));
     mock.assert_async().await;
@@ -1173,7 +1167,7 @@ async fn get_job_deployment_by_name_reports_an_upper_case_error_code() {
         .await
         .unwrap_err();
 
-    let (status, error) = api_error(err);
+    let (status, error) = common::api_error(err);
     assert_eq!(status, 404);
     assert_eq!(error.code.as_ref().map(|code| code.as_str()), Some("NOT_FOUND"));
     assert_eq!(error.message, "no job deployment named missing-job");

@@ -13,6 +13,16 @@ pub async fn mock_api() -> (MockServer, datacrunch::Client) {
     (server, client)
 }
 
+/// The status and body of an API error; panics (failing the test) on any other outcome.
+pub fn api_error(
+    error: progenitor_client::Error<datacrunch::types::ApiError>,
+) -> (http::StatusCode, datacrunch::types::ApiError) {
+    match datacrunch::Error::from(error) {
+        datacrunch::Error::Api { status, error } => (status, error),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
 /// Calls `$callback!` with the name of every open enum in `datacrunch::types`.
 #[allow(unused_macros)] // only some test crates use it
 macro_rules! with_open_enums {
