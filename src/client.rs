@@ -181,17 +181,7 @@ impl ClientBuilder {
             )));
         }
 
-        let sdk_agent = concat!("datacrunch-rust/", env!("CARGO_PKG_VERSION"));
-        let user_agent = match &self.user_agent {
-            Some(app) => format!("{app} {sdk_agent}"),
-            None => sdk_agent.to_owned(),
-        };
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
-            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-            .user_agent(user_agent)
-            .build()
-            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let http = http_client(self.timeout, self.connect_timeout, self.user_agent.as_deref())?;
 
         let mut stack = reqwest_middleware::ClientBuilder::new(http.clone());
         for middleware in self.middleware {
@@ -203,4 +193,24 @@ impl ClientBuilder {
         let transport = Transport { http: stack.build() };
         Ok(Client::new_with_client(&base_url, http, transport))
     }
+}
+
+/// The `reqwest::Client` behind a [`Client`] and its token requests: the given timeouts (or the
+/// defaults) and a `User-Agent` of `[<app> ]datacrunch-rust/<version>`.
+pub(crate) fn http_client(
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    app_agent: Option<&str>,
+) -> Result<reqwest::Client, Error> {
+    let sdk_agent = concat!("datacrunch-rust/", env!("CARGO_PKG_VERSION"));
+    let user_agent = match app_agent {
+        Some(app) => format!("{app} {sdk_agent}"),
+        None => sdk_agent.to_owned(),
+    };
+    reqwest::Client::builder()
+        .timeout(timeout.unwrap_or(DEFAULT_TIMEOUT))
+        .connect_timeout(connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+        .user_agent(user_agent)
+        .build()
+        .map_err(|e| Error::Config(format!("HTTP client: {e}")))
 }

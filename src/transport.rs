@@ -48,8 +48,9 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
         .map(|mime| {
-            let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || mime.ends_with("+json")
+            let mime = mime.trim();
+            let suffix = mime.len().checked_sub(5).and_then(|start| mime.get(start..));
+            mime.eq_ignore_ascii_case("application/json") || suffix.is_some_and(|s| s.eq_ignore_ascii_case("+json"))
         })
         .unwrap_or(false)
 }

@@ -43,11 +43,7 @@ impl AuthMiddleware {
     /// A middleware for the API at `base_url`, using `{base_url}/oauth2/token` and a default
     /// HTTP client.
     pub fn new(credentials: Credentials, base_url: &str) -> Result<Self, Error> {
-        let http = reqwest::Client::builder()
-            .timeout(crate::client::DEFAULT_TIMEOUT)
-            .connect_timeout(crate::client::DEFAULT_CONNECT_TIMEOUT)
-            .build()
-            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let http = crate::client::http_client(None, None, None)?;
         AuthOptions::default().build(credentials, base_url, http)
     }
 
