@@ -8,6 +8,10 @@
 //! use the hand-written `crate::types::Name` instead (open enums, flexible numbers, ids that
 //! arrive in several shapes). A generic argument is resolved the same way, so
 //! `OneOrFirst<SshKey>` becomes `crate::types::OneOrFirst<crate::types::SshKey>`.
+//!
+//! The generated code is then adjusted in two ways, on its syntax tree (see [`adjust_builders`]):
+//! every builder's `send` returns [`datacrunch::Error`] instead of progenitor's error, and every
+//! path parameter goes through `crate::path::encode_segment`, which refuses `.` and `..`.
 
 use std::path::PathBuf;
 
@@ -33,7 +37,8 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
     let tokens = progenitor::Generator::new(&settings)
         .generate_tokens(&spec)
         .map_err(|e| format!("progenitor failed on openapi.yaml: {e}"))?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
+    adjust_builders(&mut file)?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -58,6 +63,113 @@ pub fn replacements(spec: &openapiv3::OpenAPI) -> Vec<(String, String)> {
 /// `OneOrFirst<SshKey>` -> `crate::types::OneOrFirst<crate::types::SshKey>`.
 fn rust_type_path(name: &str) -> String {
     format!("crate::types::{}", name.trim().replace('<', "<crate::types::"))
+}
+
+/// The name the generated `send` gets once it is wrapped.
+const UNWRAPPED_SEND: &str = "send_unwrapped";
+
+/// Adjusts every `send` method in the generated `builder` module:
+///
+/// - the generated body moves into a private `send_unwrapped`, and a public `send` with the same
+///   documentation returns `Result<ResponseValue<T>, crate::Error>`, so a caller's `?` into
+///   `anyhow` or `Box<dyn Error>` reads the real cause (an auth failure, a refused path value)
+///   rather than progenitor's generic communication error;
+/// - `encode_path(x)` becomes `crate::path::encode_segment(x)?`, which percent-encodes all but
+///   unreserved characters and refuses `.` and `..` before anything is sent.
+///
+/// Fails when progenitor's output no longer has the expected shape, so a progenitor upgrade
+/// cannot silently skip the adjustment.
+fn adjust_builders(file: &mut syn::File) -> Result<(), String> {
+    let builder = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "builder" => module.content.as_mut(),
+            _ => None,
+        })
+        .ok_or("progenitor output has no `builder` module")?;
+    let mut wrapped = 0;
+    for item in &mut builder.1 {
+        let syn::Item::Impl(block) = item else { continue };
+        let send = block.items.iter_mut().find_map(|item| match item {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+            _ => None,
+        });
+        let Some(generated) = send else { continue };
+        let wrapper = wrap_send(generated)?;
+        block.items.push(syn::ImplItem::Fn(wrapper));
+        wrapped += 1;
+    }
+    if wrapped == 0 {
+        return Err("progenitor output has no builder `send` method".to_owned());
+    }
+    Ok(())
+}
+
+/// Turns the generated `send` into the private `send_unwrapped` and returns the public wrapper.
+fn wrap_send(generated: &mut syn::ImplItemFn) -> Result<syn::ImplItemFn, String> {
+    let syn::ReturnType::Type(_, output) = &generated.sig.output else {
+        return Err("a generated `send` returns nothing".to_owned());
+    };
+    let success = result_ok_type(output).ok_or("a generated `send` does not return `Result<T, E>`")?;
+    let docs: Vec<syn::Attribute> = generated
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .cloned()
+        .collect();
+    generated.attrs.retain(|attr| !attr.path().is_ident("doc"));
+    generated.vis = syn::Visibility::Inherited;
+    generated.sig.ident = quote::format_ident!("{UNWRAPPED_SEND}");
+    let body = guard_path_segments(quote::ToTokens::to_token_stream(&generated.block));
+    generated.block = syn::parse2(body).map_err(|e| format!("rewritten `send` body does not parse: {e}"))?;
+    let unwrapped = quote::format_ident!("{UNWRAPPED_SEND}");
+    Ok(syn::parse_quote! {
+        #(#docs)*
+        pub async fn send(self) -> Result<#success, crate::Error> {
+            self.#unwrapped().await.map_err(crate::Error::from)
+        }
+    })
+}
+
+/// `T` in `Result<T, E>`.
+fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last().filter(|segment| segment.ident == "Result")?;
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    match arguments.args.first()? {
+        syn::GenericArgument::Type(ok) => Some(ok.clone()),
+        _ => None,
+    }
+}
+
+/// Replaces `encode_path(args)` with `crate::path::encode_segment(args)?`, also inside macro
+/// invocations such as `format!`, whose arguments syn keeps as plain tokens.
+fn guard_path_segments(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    use proc_macro2::TokenTree;
+    let mut out = Vec::new();
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Ident(ident) if ident == "encode_path" => match tokens.peek() {
+                Some(TokenTree::Group(args)) if args.delimiter() == proc_macro2::Delimiter::Parenthesis => {
+                    let args = guard_path_segments(args.stream());
+                    tokens.next();
+                    out.extend(quote::quote!(crate::path::encode_segment(#args)?));
+                }
+                _ => out.push(TokenTree::Ident(ident)),
+            },
+            TokenTree::Group(group) => {
+                let mut rewritten = proc_macro2::Group::new(group.delimiter(), guard_path_segments(group.stream()));
+                rewritten.set_span(group.span());
+                out.push(TokenTree::Group(rewritten));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
 }
 
 #[allow(dead_code)] // xtask compiles this file as a module and calls only `generate`.

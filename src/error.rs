@@ -55,15 +55,15 @@ impl<'de> Deserialize<'de> for ApiError {
 
 /// Everything that can go wrong in a call, in one type to match on.
 ///
-/// Every generated method returns `progenitor_client::Error<ApiError>`; `?` converts it into this
-/// type, which recovers errors raised inside middleware (such as [`AuthError`]) by type.
+/// Every generated `send()` returns it, with errors raised inside middleware (such as
+/// [`AuthError`]) recovered by type, so `?` into `anyhow` or `Box<dyn Error>` keeps the real cause.
 ///
 /// ```
 /// # async fn run(client: datacrunch::Client) {
 /// use datacrunch::Error;
 /// use datacrunch::types::ErrorCode;
 ///
-/// match client.get_instance_by_id().id("0b1c").send().await.map_err(Error::from) {
+/// match client.get_instance_by_id().id("0b1c").send().await {
 ///     Ok(instance) => println!("{}", instance.hostname),
 ///     Err(Error::Api { status, error, .. }) if error.code == Some(ErrorCode::NotFound) => {
 ///         println!("gone ({status})")

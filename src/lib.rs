@@ -15,6 +15,7 @@
 
 mod client;
 mod error;
+mod path;
 mod transport;
 
 pub mod auth;

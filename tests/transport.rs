@@ -168,3 +168,69 @@ fn invalid_base_urls_are_rejected_when_building() {
     );
     assert_eq!(datacrunch::LEGACY_BASE_URL, "https://api.datacrunch.io/v1");
 }
+
+#[tokio::test]
+async fn path_values_are_one_encoded_segment_each() {
+    let (server, client) = common::mock_api().await;
+    let mock = server.mock(|when, then| {
+        when.method(DELETE).path("/v1/volumes/v%207/tags/team%2Fml%3Fx%23y");
+        then.status(204);
+    });
+    let response = client
+        .delete_volume_tag()
+        .id("v 7")
+        .key("team/ml?x#y")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(mock.calls(), 1);
+}
+
+#[tokio::test]
+async fn dot_segments_and_empty_path_values_are_refused_before_sending() {
+    let (server, client) = common::mock_api().await;
+    let any = server.mock(|when, then| {
+        when.any_request();
+        then.status(204);
+    });
+    for key in ["..", ".", ""] {
+        let error = client.delete_volume_tag().id("v-7").key(key).send().await.unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidRequest(reason) if reason.contains("not allowed")),
+            "{key:?}: {error:?}"
+        );
+    }
+    let error = client.get_instance_by_id().id("..").send().await.unwrap_err();
+    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+    assert_eq!(any.calls(), 0);
+}
+
+#[tokio::test]
+async fn send_returns_the_sdk_error_so_question_mark_into_box_dyn_error_reads_right() {
+    async fn balance(client: &Client) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        client.get_balance().send().await?;
+        Ok(())
+    }
+    let server = MockServer::start_async().await;
+    server.mock(|when, then| {
+        when.method(POST).path("/v1/oauth2/token");
+        then.status(401)
+            .json_body(json!({"code": "unauthorized_request", "message": "Invalid client id or client secret"}));
+    });
+    let client = Client::builder()
+        .base_url(server.url("/v1"))
+        .credentials("id", "wrong")
+        .build()
+        .unwrap();
+    let error = balance(&client).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "authentication failed: invalid client credentials: Invalid client id or client secret"
+    );
+    assert!(
+        error
+            .downcast_ref::<Error>()
+            .is_some_and(|e| matches!(e, Error::Auth(_)))
+    );
+}

@@ -14,10 +14,8 @@ pub async fn mock_api() -> (MockServer, datacrunch::Client) {
 }
 
 /// The status and body of an API error; panics (failing the test) on any other outcome.
-pub fn api_error(
-    error: progenitor_client::Error<datacrunch::types::ApiError>,
-) -> (http::StatusCode, datacrunch::types::ApiError) {
-    match datacrunch::Error::from(error) {
+pub fn api_error(error: datacrunch::Error) -> (http::StatusCode, datacrunch::types::ApiError) {
+    match error {
         datacrunch::Error::Api { status, error } => (status, error),
         other => panic!("expected an API error, got {other:?}"),
     }

@@ -1,0 +1,46 @@
+//! Path parameters: every value becomes exactly one path segment.
+//!
+//! The generated builders call [`encode_segment`] for each path parameter (build.rs puts it in
+//! place of progenitor's `encode_path`). Without it, `key("..")` on
+//! `DELETE /volumes/{id}/tags/{key}` would be resolved by the URL parser into
+//! `DELETE /volumes/{id}/`, a different request from the one the caller wrote.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::types::ApiError;
+
+/// Every byte but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`) is percent-encoded.
+const RESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encodes `value` as one path segment, refusing values that are not a segment of their
+/// own: empty, `.` and `..`.
+pub(crate) fn encode_segment(value: &str) -> Result<String, progenitor_client::Error<ApiError>> {
+    if matches!(value, "" | "." | "..") {
+        return Err(progenitor_client::Error::InvalidRequest(format!(
+            "path parameter {value:?} is not allowed: it would change which resource the request names"
+        )));
+    }
+    Ok(utf8_percent_encode(value, RESERVED).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_segment;
+
+    #[test]
+    fn unreserved_characters_pass_and_everything_else_is_encoded() {
+        assert_eq!(encode_segment("a-Z_0.9~").unwrap(), "a-Z_0.9~");
+        assert_eq!(encode_segment("a/b c?d#e%f").unwrap(), "a%2Fb%20c%3Fd%23e%25f");
+        assert_eq!(encode_segment("é:@").unwrap(), "%C3%A9%3A%40");
+        assert_eq!(encode_segment("%2e%2e").unwrap(), "%252e%252e");
+    }
+
+    #[test]
+    fn dot_segments_and_empty_values_are_refused() {
+        for value in ["", ".", ".."] {
+            let error = encode_segment(value).unwrap_err();
+            assert!(error.to_string().contains("not allowed"), "{value:?}: {error}");
+        }
+        assert_eq!(encode_segment("...").unwrap(), "...");
+    }
+}
