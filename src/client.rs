@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest_middleware::Middleware;
 
 use crate::auth::{AuthOptions, Credentials};
+use crate::retry::{RetryMiddleware, RetryPolicy};
 use crate::transport::Transport;
 use crate::{Client, Error};
 
@@ -69,6 +70,7 @@ pub struct ClientBuilder {
     middleware: Vec<Arc<dyn Middleware>>,
     credentials: Option<Credentials>,
     auth: AuthOptions,
+    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -77,6 +79,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("credentials", &self.credentials)
             .field("auth", &self.auth)
+            .field("retry", &self.retry)
             .field("middleware", &self.middleware.len())
             .finish_non_exhaustive()
     }
@@ -127,6 +130,35 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets how transient failures are retried, for API calls and token requests alike (default
+    /// [`RetryPolicy::default`]; [`RetryPolicy::none`] turns retries off). See [`crate::retry`]
+    /// for which failures are retried.
+    ///
+    /// ```
+    /// use datacrunch::retry::RetryPolicy;
+    ///
+    /// let client = datacrunch::Client::builder().retry_policy(RetryPolicy::none()).build()?;
+    /// # Ok::<(), datacrunch::Error>(())
+    /// ```
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Sets how many times a request may be retried, keeping the rest of the retry policy
+    /// (default 3; 0 turns retries off).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry = self.retry.max_retries(retries);
+        self
+    }
+
+    /// Allows a plain `http://` base URL or token URL whose host is not loopback. Without it,
+    /// such a URL is refused when building, so that no token crosses a network in clear text.
+    pub fn allow_plain_http(mut self) -> Self {
+        self.auth.allow_plain_http = true;
+        self
+    }
+
     /// Takes credentials and base URL from the environment, as [`Client::from_env`] describes.
     /// A missing credential variable is an [`Error::Config`] that names it.
     pub fn from_env(mut self) -> Result<Self, Error> {
@@ -142,8 +174,8 @@ impl ClientBuilder {
         Ok(self.credentials(id, secret))
     }
 
-    /// Adds a middleware. Middleware run in the order added, before authentication, so they
-    /// never see the bearer token.
+    /// Adds a middleware. Middleware run in the order added, before retries and authentication,
+    /// so each sees a call once and never sees the bearer token.
     ///
     /// ```
     /// use reqwest_middleware::{Middleware, Next, Result};
@@ -173,13 +205,7 @@ impl ClientBuilder {
             .unwrap_or(DEFAULT_BASE_URL)
             .trim_end_matches('/')
             .to_owned();
-        let parsed =
-            reqwest::Url::parse(&base_url).map_err(|e| Error::Config(format!("base URL {base_url:?}: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-            return Err(Error::Config(format!(
-                "base URL {base_url:?} must be an http or https URL with a host"
-            )));
-        }
+        crate::auth::parse_api_url("base URL", &base_url, self.auth.allow_plain_http)?;
 
         let http = http_client(self.timeout, self.connect_timeout, self.user_agent.as_deref())?;
 
@@ -187,8 +213,15 @@ impl ClientBuilder {
         for middleware in self.middleware {
             stack = stack.with_arc(middleware);
         }
+        if !self.retry.is_off() {
+            stack = stack.with(RetryMiddleware::new(self.retry));
+        }
         if let Some(credentials) = self.credentials {
-            stack = stack.with(self.auth.build(credentials, &base_url, http.clone())?);
+            let auth = AuthOptions {
+                retry: self.retry,
+                ..self.auth
+            };
+            stack = stack.with(auth.build(credentials, &base_url, http.clone())?);
         }
         let transport = Transport { http: stack.build() };
         Ok(Client::new_with_client(&base_url, http, transport))

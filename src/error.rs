@@ -98,10 +98,80 @@ pub enum Error {
     },
     /// A status the API description does not list (1xx or 3xx).
     UnexpectedStatus(http::StatusCode),
-    /// The request could not be built, such as a missing required field.
+    /// The request could not be built, such as a missing required field or a path value of
+    /// `..`; nothing was sent.
     InvalidRequest(String),
     /// The client is misconfigured, such as an invalid base URL or a missing variable.
     Config(String),
+}
+
+impl Error {
+    /// The HTTP status of an API error answer, or of the unexpected answer.
+    ///
+    /// ```
+    /// # async fn run(client: datacrunch::Client) {
+    /// if let Err(error) = client.get_balance().send().await {
+    ///     eprintln!("failed with status {:?}: {error}", error.status());
+    /// }
+    /// # }
+    /// ```
+    pub fn status(&self) -> Option<http::StatusCode> {
+        match self {
+            Self::Api { status, .. } => Some(*status),
+            Self::UnexpectedStatus(status) => Some(*status),
+            Self::Transport(error) => error.status(),
+            _ => None,
+        }
+    }
+
+    /// The API's error code, when the answer carried one.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            Self::Api { error, .. } => error.code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the resource does not exist (HTTP 404).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(http::StatusCode::NOT_FOUND)
+    }
+
+    /// Whether the API asked the client to slow down (HTTP 429).
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(http::StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// Whether the same call may succeed later: a timeout or failed connection, a 429, a 5xx
+    /// gateway or availability answer, or a token endpoint that could not be reached. The client
+    /// already retried such failures by its [`crate::retry::RetryPolicy`] before returning one.
+    ///
+    /// ```
+    /// use datacrunch::Error;
+    ///
+    /// assert!(!Error::InvalidRequest("no".into()).is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Transport(error) => error.is_timeout() || error.is_connect(),
+            Self::Auth(error) => matches!(error, AuthError::Unavailable { .. }),
+            _ => self
+                .status()
+                .is_some_and(|status| matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)),
+        }
+    }
+
+    /// Whether a deploy failed for want of capacity (HTTP 503 `service_unavailable`): try
+    /// another instance type or location, or later.
+    pub fn is_no_capacity(&self) -> bool {
+        self.status() == Some(http::StatusCode::SERVICE_UNAVAILABLE)
+            && self.code() == Some(&ErrorCode::ServiceUnavailable)
+    }
+
+    /// Whether the account's balance does not cover the request (`insufficient_funds`).
+    pub fn is_insufficient_funds(&self) -> bool {
+        self.code() == Some(&ErrorCode::InsufficientFunds)
+    }
 }
 
 /// How much of a body an error keeps.
@@ -124,9 +194,7 @@ impl fmt::Display for Error {
             Self::Auth(error) => write!(f, "authentication failed: {error}"),
             Self::Transport(error) => write!(f, "request failed: {error}"),
             Self::Middleware(error) => write!(f, "middleware failed: {error}"),
-            Self::Decode { reason, body } => {
-                write!(f, "unexpected response body ({reason}): {body}")
-            }
+            Self::Decode { reason, body } => write!(f, "unexpected response body ({reason}): {body}"),
             Self::UnexpectedStatus(status) => write!(f, "unexpected response status {status}"),
             Self::InvalidRequest(reason) => write!(f, "invalid request: {reason}"),
             Self::Config(reason) => write!(f, "invalid configuration: {reason}"),
@@ -134,6 +202,7 @@ impl fmt::Display for Error {
     }
 }
 
+/// The cause is the error itself, not a wrapper, so `downcast_ref` finds it.
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use reqwest_middleware::ClientWithMiddleware;
+use tracing::Instrument;
 
 use crate::Client;
 use crate::auth::AuthError;
@@ -33,8 +34,32 @@ impl Transport {
 }
 
 impl ClientHooks<Transport> for Client {
-    async fn exec(&self, request: reqwest::Request, _info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
-        match self.inner().http.execute(request).await {
+    /// Sends one API call through the middleware stack, inside an `api_call` span.
+    ///
+    /// The span (level DEBUG) carries the `operation` id (also as `otel.name`, which OpenTelemetry
+    /// exporters use as the span's name), `method`, `path`, and once the call ends `status`,
+    /// or `error`, `attempts` (recorded by the retry layer) and `duration_ms`. It never records headers or
+    /// bodies, so no token or secret can reach a log through it.
+    async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+        let span = tracing::debug_span!(
+            "api_call",
+            operation = info.operation_id,
+            otel.name = info.operation_id,
+            method = %request.method(),
+            path = request.url().path(),
+            status = tracing::field::Empty,
+            error = tracing::field::Empty,
+            attempts = 1,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = tokio::time::Instant::now();
+        let result = self.inner().http.execute(request).instrument(span.clone()).await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(response) => span.record("status", response.status().as_u16()),
+            Err(error) => span.record("error", tracing::field::display(error)),
+        };
+        match result {
             Ok(response) => normalize_body(response).await,
             Err(reqwest_middleware::Error::Reqwest(error)) => Err(error),
             Err(reqwest_middleware::Error::Middleware(error)) => Err(carry_error(error).await),

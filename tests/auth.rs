@@ -6,7 +6,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::Router;
+use common::local::{Reply, Script, serve};
 use datacrunch::auth::{AuthError, AuthMiddleware, Credentials};
+use datacrunch::retry::RetryPolicy;
 use datacrunch::types::ErrorCode;
 use datacrunch::{Client, Error};
 use httpmock::prelude::*;
@@ -25,11 +28,18 @@ fn token(access: &str, refresh: &str, expires_in: u64) -> serde_json::Value {
     })
 }
 
+/// Retries 1 ms apart: the counts of the default policy without its waits (httpmock answers on
+/// real time).
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(1))
+}
+
 /// A client with credentials against `server`.
 fn client(server: &MockServer) -> Client {
     Client::builder()
         .base_url(server.url("/v1"))
         .credentials(CLIENT_ID, CLIENT_SECRET)
+        .retry_policy(quick_retries())
         .build()
         .unwrap()
 }
@@ -115,45 +125,6 @@ async fn building_a_client_does_no_network_io() {
     assert_eq!(grant.calls(), 0);
 }
 
-#[tokio::test]
-async fn a_token_near_expiry_is_refreshed_once_before_the_call() {
-    let server = MockServer::start_async().await;
-    // A 2 s token is renewed after half its life, since the 60 s margin exceeds it.
-    let grant = client_credentials_grant(&server, &token("access-1", "refresh-1", 2));
-    let refresh = refresh_grant(&server, "refresh-1", 200, token("access-2", "refresh-2", 3600));
-    let old = balance_for(&server, "access-1");
-    let new = balance_for(&server, "access-2");
-    let client = client(&server);
-
-    client.get_balance().send().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    client.get_balance().send().await.unwrap();
-    client.get_balance().send().await.unwrap();
-
-    // Had the old token been used after its renewal point, `old` would count more than one.
-    assert_eq!((grant.calls(), refresh.calls()), (1, 1));
-    assert_eq!((old.calls(), new.calls()), (1, 2));
-}
-
-#[tokio::test]
-async fn a_short_refresh_margin_keeps_the_token_longer() {
-    let server = MockServer::start_async().await;
-    let grant = client_credentials_grant(&server, &token("access-1", "refresh-1", 2));
-    let refresh = refresh_grant(&server, "refresh-1", 200, token("access-2", "refresh-2", 3600));
-    balance_for(&server, "access-1");
-    let client = Client::builder()
-        .base_url(server.url("/v1"))
-        .credentials(CLIENT_ID, CLIENT_SECRET)
-        .refresh_margin(Duration::from_millis(100))
-        .build()
-        .unwrap();
-
-    client.get_balance().send().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    client.get_balance().send().await.unwrap();
-    assert_eq!((grant.calls(), refresh.calls()), (1, 0));
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_calls_on_a_cold_client_make_one_token_request() {
     let server = MockServer::start_async().await;
@@ -169,28 +140,6 @@ async fn concurrent_calls_on_a_cold_client_make_one_token_request() {
     balance_from_many_tasks(&client, 64).await;
     assert_eq!(grant.calls(), 1);
     assert_eq!(api.calls(), 64);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_calls_across_an_expiry_make_one_refresh() {
-    let server = MockServer::start_async().await;
-    let grant = client_credentials_grant(&server, &token("access-1", "refresh-1", 2));
-    let refresh = server.mock(|when, then| {
-        when.method(POST)
-            .path("/v1/oauth2/token")
-            .json_body_includes(r#"{"grant_type":"refresh_token"}"#);
-        then.status(200)
-            .delay(Duration::from_millis(200))
-            .json_body(token("access-2", "refresh-2", 3600));
-    });
-    balance_for(&server, "access-1");
-    let new = balance_for(&server, "access-2");
-    let client = client(&server);
-
-    client.get_balance().send().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    balance_from_many_tasks(&client, 64).await;
-    assert_eq!((grant.calls(), refresh.calls(), new.calls()), (1, 1, 64));
 }
 
 #[tokio::test]
@@ -280,44 +229,6 @@ async fn two_401s_in_a_row_reach_the_caller_after_two_api_requests() {
 }
 
 #[tokio::test]
-async fn a_rejected_refresh_falls_back_to_client_credentials() {
-    let server = MockServer::start_async().await;
-    let grant = client_credentials_grant(&server, &token("access-1", "refresh-1", 2));
-    let refresh = refresh_grant(
-        &server,
-        "refresh-1",
-        400,
-        json!({"code": "invalid_grant", "message": "refresh token expired"}),
-    );
-    let api = balance_for(&server, "access-1");
-    let client = client(&server);
-
-    client.get_balance().send().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    client.get_balance().send().await.unwrap();
-    assert_eq!((grant.calls(), refresh.calls(), api.calls()), (2, 1, 2));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn rotated_refresh_tokens_under_concurrency_make_one_request_per_expiry() {
-    let server = MockServer::start_async().await;
-    let grant = client_credentials_grant(&server, &token("access-1", "refresh-1", 2));
-    let first = refresh_grant(&server, "refresh-1", 200, token("access-2", "refresh-2", 2));
-    let second = refresh_grant(&server, "refresh-2", 200, token("access-3", "refresh-3", 3600));
-    for access in ["access-1", "access-2", "access-3"] {
-        balance_for(&server, access);
-    }
-    let client = client(&server);
-
-    client.get_balance().send().await.unwrap();
-    for _expiry in 0..2 {
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        balance_from_many_tasks(&client, 32).await;
-    }
-    assert_eq!((grant.calls(), first.calls(), second.calls()), (1, 1, 1));
-}
-
-#[tokio::test]
 async fn wrong_credentials_give_a_typed_error_after_one_token_request() {
     let server = MockServer::start_async().await;
     let grant = server.mock(|when, then| {
@@ -331,7 +242,7 @@ async fn wrong_credentials_give_a_typed_error_after_one_token_request() {
     });
     let client = client(&server);
 
-    let error = Error::from(client.get_balance().send().await.unwrap_err());
+    let error = client.get_balance().send().await.unwrap_err();
     match error {
         Error::Auth(AuthError::InvalidCredentials { message }) => {
             assert_eq!(message, "Invalid client id or client secret")
@@ -349,7 +260,7 @@ async fn a_bad_token_request_keeps_the_servers_code_and_message() {
         then.status(400)
             .json_body(json!({"code": "invalid_request", "message": "client_id was not specified"}));
     });
-    let error = Error::from(client(&server).get_balance().send().await.unwrap_err());
+    let error = client(&server).get_balance().send().await.unwrap_err();
     match error {
         Error::Auth(AuthError::BadRequest { code, message }) => {
             assert_eq!(code, Some(ErrorCode::InvalidRequest));
@@ -393,23 +304,24 @@ async fn token_endpoint_failing_twice_then_succeeding_takes_three_requests() {
 }
 
 #[tokio::test]
-async fn token_endpoint_failing_three_times_gives_up_with_a_typed_error() {
+async fn token_endpoint_failing_on_every_attempt_gives_up_with_a_typed_error() {
     let server = MockServer::start_async().await;
-    let grant = flaky_token_endpoint(&server, 3);
+    let grant = flaky_token_endpoint(&server, 4);
 
-    let error = Error::from(client(&server).get_balance().send().await.unwrap_err());
+    let error = client(&server).get_balance().send().await.unwrap_err();
     match error {
         Error::Auth(AuthError::Unavailable {
             attempts,
             status,
             reason,
+            ..
         }) => {
-            assert_eq!((attempts, status.map(|s| s.as_u16())), (3, Some(503)));
+            assert_eq!((attempts, status.map(|s| s.as_u16())), (4, Some(503)));
             assert_eq!(reason, "try again later");
         }
         other => panic!("expected unavailable, got {other:?}"),
     }
-    assert_eq!(grant.calls(), 3);
+    assert_eq!(grant.calls(), 4);
 }
 
 #[tokio::test]
@@ -421,7 +333,7 @@ async fn a_non_json_token_body_is_a_typed_error() {
             .header("content-type", "text/html")
             .body("<html>login page</html>");
     });
-    let error = Error::from(client(&server).get_balance().send().await.unwrap_err());
+    let error = client(&server).get_balance().send().await.unwrap_err();
     match error {
         Error::Auth(AuthError::MalformedResponse { status, reason }) => {
             assert_eq!(status, 200);
@@ -440,7 +352,7 @@ async fn a_token_body_without_access_token_is_a_typed_error() {
         then.status(200)
             .json_body(json!({"token_type": "Bearer", "refresh_token": "refresh-secret-1"}));
     });
-    let error = Error::from(client(&server).get_balance().send().await.unwrap_err());
+    let error = client(&server).get_balance().send().await.unwrap_err();
     let text = format!("{error} {error:?}");
     assert!(
         matches!(error, Error::Auth(AuthError::MalformedResponse { .. })),
@@ -505,31 +417,9 @@ async fn a_custom_token_url_is_used() {
     assert_eq!((custom.calls(), api.calls()), (1, 1));
 }
 
-/// A `tracing` writer that keeps everything in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_secret_or_token_is_ever_printed() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = common::logs::capture();
 
     let server = MockServer::start_async().await;
     client_credentials_grant(&server, &token("access-tok-1111", "refresh-tok-2222", 2));
@@ -548,7 +438,7 @@ async fn no_secret_or_token_is_ever_printed() {
     let client = client(&server);
 
     // A whole flow: first token, a 401, a rejected refresh, a fallback, a failed call.
-    let error = Error::from(client.get_balance().send().await.unwrap_err());
+    let error = client.get_balance().send().await.unwrap_err();
     let credentials = Credentials::new(CLIENT_ID, CLIENT_SECRET);
     let auth = AuthMiddleware::new(credentials.clone(), &server.url("/v1")).unwrap();
     let builder = Client::builder().credentials(CLIENT_ID, CLIENT_SECRET);
@@ -559,12 +449,12 @@ async fn no_secret_or_token_is_ever_printed() {
         format!("{auth:?}"),
         format!("{builder:?}"),
         format!("{error} {error:?}"),
-        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap(),
+        captured.text(),
     ];
     let logs = &printed[5];
     assert!(
-        logs.contains("requesting access token"),
-        "tracing captured nothing: {logs}"
+        logs.contains("token_request") && logs.contains("operation=\"get_balance\""),
+        "tracing captured no span: {logs}"
     );
     for text in &printed {
         for secret in [CLIENT_SECRET, "access-tok-1111", "refresh-tok-2222"] {
@@ -582,7 +472,7 @@ async fn errors_never_contain_the_secret_even_when_the_server_echoes_it() {
         then.status(400)
             .json_body(json!({"code": "invalid_request", "message": format!("bad secret {CLIENT_SECRET}")}));
     });
-    let error = Error::from(client(&server).get_balance().send().await.unwrap_err());
+    let error = client(&server).get_balance().send().await.unwrap_err();
     let text = format!("{error} {error:?}");
     assert!(!text.contains(CLIENT_SECRET), "{text}");
     assert!(text.contains("bad secret <redacted>"), "{text}");
@@ -666,21 +556,26 @@ async fn a_request_whose_body_cannot_be_cloned_is_not_replayed() {
     assert_eq!((grant.calls(), refresh.calls(), api.calls()), (1, 0, 1));
 }
 
-#[tokio::test]
-async fn an_unreachable_token_endpoint_is_retried_then_reported() {
-    let server = MockServer::start_async().await;
-    let api = balance_for(&server, "access-1");
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_token_endpoint_is_retried_then_reported_with_its_cause() {
     let client = Client::builder()
-        .base_url(server.url("/v1"))
+        .base_url("http://127.0.0.1:9/v1")
         .credentials(CLIENT_ID, CLIENT_SECRET)
-        .token_url("http://127.0.0.1:9/oauth2/token")
         .build()
         .unwrap();
-    match Error::from(client.get_balance().send().await.unwrap_err()) {
-        Error::Auth(AuthError::Unavailable { attempts, status, .. }) => assert_eq!((attempts, status), (3, None)),
+    let error = client.get_balance().send().await.unwrap_err();
+    match &error {
+        Error::Auth(AuthError::Unavailable { attempts, status, .. }) => assert_eq!((*attempts, *status), (4, None)),
         other => panic!("expected unavailable, got {other:?}"),
     }
-    assert_eq!(api.calls(), 0);
+    // The connect error stays reachable as the cause.
+    let auth = std::error::Error::source(&error).unwrap();
+    let cause = auth.source().expect("the transport error");
+    assert!(
+        cause
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_connect)
+    );
 }
 
 #[tokio::test]
@@ -736,4 +631,226 @@ async fn the_authorization_header_is_marked_sensitive() {
     let (sensitive, printed) = seen.lock().unwrap().take().unwrap();
     assert!(sensitive);
     assert!(!printed.contains("access-1"), "{printed}");
+}
+
+// ---------------------------------------------------------------- Renewal, on paused time
+
+/// A token answer for the scripted local API.
+fn issued(access: &str, refresh: &str, expires_in: u64) -> Reply {
+    Reply::json(200, token(access, refresh, expires_in))
+}
+
+/// A local API whose token endpoint answers from `tokens`, with `GET /balance` always 200.
+/// Returns its base URL and the balance route's script.
+async fn local_api(tokens: &Script) -> (String, Script) {
+    let balance = Script::new([Reply::json(200, json!({"amount": 125.5, "currency": "usd"}))]);
+    let app = Router::new()
+        .route("/v1/oauth2/token", tokens.handler())
+        .route("/v1/balance", balance.handler());
+    (serve(app).await, balance)
+}
+
+/// A client with credentials for the local API at `base`.
+fn local_client(base: &str) -> Client {
+    Client::builder()
+        .base_url(format!("{base}/v1"))
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .build()
+        .unwrap()
+}
+
+/// The `grant_type` of every token request, in order.
+fn grants(tokens: &Script) -> Vec<String> {
+    let grant = |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap()["grant_type"].to_string();
+    tokens
+        .seen()
+        .iter()
+        .map(|seen| grant(&seen.body).trim_matches('"').to_owned())
+        .collect()
+}
+
+/// The bearer token of every API request, in order.
+fn bearers(api: &Script) -> Vec<String> {
+    let bearer = |auth: &Option<String>| auth.as_deref().unwrap_or("").trim_start_matches("Bearer ").to_owned();
+    api.seen().iter().map(|seen| bearer(&seen.authorization)).collect()
+}
+
+async fn balance_from_many_tasks_at_once(client: &Client, tasks: usize) {
+    let calls: Vec<_> = (0..tasks)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_balance().send().await.map(|_| ()) })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+
+#[tokio::test(start_paused = true)]
+async fn a_token_is_renewed_in_the_background_once_its_renewal_point_passes() {
+    // A 100 s token is renewed half-way through its life, since the 60 s margin exceeds that.
+    let tokens = Script::new([
+        issued("access-1", "refresh-1", 100),
+        issued("access-2", "refresh-2", 3600),
+    ]);
+    let (base, api) = local_api(&tokens).await;
+    let client = local_client(&base);
+
+    client.get_balance().send().await.unwrap();
+    tokio::time::sleep(50 * SECOND).await;
+    client.get_balance().send().await.unwrap(); // still access-1; starts the renewal
+    tokio::time::sleep(SECOND).await;
+    client.get_balance().send().await.unwrap();
+
+    assert_eq!(grants(&tokens), ["client_credentials", "refresh_token"]);
+    assert_eq!(bearers(&api), ["access-1", "access-1", "access-2"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_short_refresh_margin_keeps_the_token_longer() {
+    let tokens = Script::new([issued("access-1", "refresh-1", 100)]);
+    let (base, api) = local_api(&tokens).await;
+    let client = Client::builder()
+        .base_url(format!("{base}/v1"))
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .refresh_margin(SECOND)
+        .build()
+        .unwrap();
+
+    client.get_balance().send().await.unwrap();
+    tokio::time::sleep(98 * SECOND).await;
+    client.get_balance().send().await.unwrap();
+    assert_eq!((tokens.calls(), api.calls()), (1, 2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn while_the_token_endpoint_holds_a_renewal_open_calls_go_on_with_the_current_token() {
+    let tokens = Script::new([
+        issued("access-1", "refresh-1", 100),
+        issued("access-2", "refresh-2", 3600),
+    ])
+    .gated();
+    let (base, api) = local_api(&tokens).await;
+    let client = local_client(&base);
+
+    tokens.release(1);
+    client.get_balance().send().await.unwrap();
+    tokio::time::sleep(50 * SECOND).await;
+    for _ in 0..10 {
+        client.get_balance().send().await.unwrap();
+        tokio::time::sleep(SECOND).await;
+    }
+    assert_eq!(tokens.calls(), 2, "one renewal, still held open");
+    assert_eq!(bearers(&api), ["access-1"; 11]);
+
+    tokens.release(1);
+    tokio::time::sleep(SECOND).await;
+    client.get_balance().send().await.unwrap();
+    assert_eq!(bearers(&api)[11], "access-2");
+    assert_eq!(tokens.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_renewal_keeps_calls_succeeding_with_a_bounded_number_of_token_requests() {
+    let down = Reply::json(503, json!({"code": "service_unavailable", "message": "down"}));
+    let tokens = Script::new([issued("access-1", "refresh-1", 100), down]);
+    let (base, api) = local_api(&tokens).await;
+    // One token request per renewal, renewals 1 s, 2 s, 4 s, then 8 s apart.
+    let policy = RetryPolicy::default()
+        .max_retries(0)
+        .backoff(SECOND, 8 * SECOND)
+        .without_jitter();
+    let client = Client::builder()
+        .base_url(format!("{base}/v1"))
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+
+    client.get_balance().send().await.unwrap();
+    tokio::time::sleep(50 * SECOND).await;
+    for _ in 50..100 {
+        client.get_balance().send().await.unwrap();
+        tokio::time::sleep(SECOND).await;
+    }
+    // Renewals at 50, 51, 53, 57, 65, 73, 81, 89 and 97 s, besides the first token.
+    assert_eq!(tokens.calls(), 10);
+    assert_eq!(api.calls(), 51);
+
+    // Expired at 100 s, the next renewal due at 105 s: the error comes at once, without a request.
+    let started = tokio::time::Instant::now();
+    let error = client.get_balance().send().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Auth(AuthError::Unavailable { .. })),
+        "{error:?}"
+    );
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert_eq!((tokens.calls(), api.calls()), (10, 51));
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_calls_across_an_expiry_make_one_refresh() {
+    let tokens = Script::new([
+        issued("access-1", "refresh-1", 100),
+        issued("access-2", "refresh-2", 3600),
+    ]);
+    let (base, api) = local_api(&tokens).await;
+    let client = local_client(&base);
+
+    client.get_balance().send().await.unwrap();
+    tokio::time::sleep(101 * SECOND).await;
+    balance_from_many_tasks_at_once(&client, 64).await;
+    assert_eq!(grants(&tokens), ["client_credentials", "refresh_token"]);
+    assert_eq!(bearers(&api)[1..], ["access-2"; 64]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rejected_refresh_falls_back_to_client_credentials() {
+    let rejected = Reply::json(
+        400,
+        json!({"code": "invalid_grant", "message": "refresh token expired"}),
+    );
+    let tokens = Script::new([
+        issued("access-1", "refresh-1", 100),
+        rejected,
+        issued("access-2", "refresh-2", 3600),
+    ]);
+    let (base, api) = local_api(&tokens).await;
+    let client = local_client(&base);
+
+    client.get_balance().send().await.unwrap();
+    tokio::time::sleep(101 * SECOND).await;
+    client.get_balance().send().await.unwrap();
+    assert_eq!(
+        grants(&tokens),
+        ["client_credentials", "refresh_token", "client_credentials"]
+    );
+    assert_eq!(bearers(&api), ["access-1", "access-2"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rotated_refresh_tokens_under_concurrency_make_one_request_per_expiry() {
+    let tokens = Script::new([
+        issued("access-1", "refresh-1", 100),
+        issued("access-2", "refresh-2", 100),
+        issued("access-3", "refresh-3", 3600),
+    ]);
+    let (base, _api) = local_api(&tokens).await;
+    let client = local_client(&base);
+
+    client.get_balance().send().await.unwrap();
+    for _expiry in 0..2 {
+        tokio::time::sleep(101 * SECOND).await;
+        balance_from_many_tasks_at_once(&client, 32).await;
+    }
+    let refresh_tokens: Vec<String> = tokens
+        .seen()
+        .iter()
+        .skip(1)
+        .map(|seen| serde_json::from_str::<serde_json::Value>(&seen.body).unwrap()["refresh_token"].to_string())
+        .collect();
+    assert_eq!(refresh_tokens, [r#""refresh-1""#, r#""refresh-2""#]);
 }

@@ -31,7 +31,7 @@ async fn a_non_json_error_body_is_kept_as_the_message() {
             .header("content-type", "text/html")
             .body("<html><h1>502 Bad Gateway</h1></html>");
     });
-    let error = Error::from(client.get_balance().send().await.unwrap_err());
+    let error = client.get_balance().send().await.unwrap_err();
     assert_eq!(
         error.to_string(),
         "API error 502 Bad Gateway: <html><h1>502 Bad Gateway</h1></html>"
@@ -45,7 +45,7 @@ async fn a_success_body_of_the_wrong_shape_is_a_decode_error() {
         when.method(GET).path("/v1/balance");
         then.status(200).json_body(json!({"amount": "lots"}));
     });
-    match Error::from(client.get_balance().send().await.unwrap_err()) {
+    match client.get_balance().send().await.unwrap_err() {
         Error::Decode { reason, body } => {
             assert!(reason.contains("decimal"), "{reason}");
             assert_eq!(body, r#"{"amount":"lots"}"#);
@@ -56,9 +56,14 @@ async fn a_success_body_of_the_wrong_shape_is_a_decode_error() {
 
 #[tokio::test]
 async fn a_refused_connection_is_a_transport_error() {
-    let client = Client::builder().base_url("http://127.0.0.1:9/v1").build().unwrap();
-    let error = Error::from(client.get_balance().send().await.unwrap_err());
+    let client = Client::builder()
+        .base_url("http://127.0.0.1:9/v1")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let error = client.get_balance().send().await.unwrap_err();
     assert!(matches!(&error, Error::Transport(e) if e.is_connect()), "{error:?}");
+    assert!(error.is_retryable());
 }
 
 #[tokio::test]
@@ -73,9 +78,10 @@ async fn a_slow_answer_times_out() {
     let client = Client::builder()
         .base_url(server.url("/v1"))
         .timeout(Duration::from_millis(200))
+        .max_retries(0)
         .build()
         .unwrap();
-    let error = Error::from(client.get_balance().send().await.unwrap_err());
+    let error = client.get_balance().send().await.unwrap_err();
     assert!(matches!(&error, Error::Transport(e) if e.is_timeout()), "{error:?}");
 }
 
@@ -149,11 +155,84 @@ async fn a_middleware_error_reaches_the_caller_by_type() {
         .with(Counting { seen, fail: true })
         .build()
         .unwrap();
-    match Error::from(client.get_balance().send().await.unwrap_err()) {
+    match client.get_balance().send().await.unwrap_err() {
         Error::Middleware(inner) => assert_eq!(inner.to_string(), "local quota exceeded"),
         other => panic!("expected a middleware error, got {other:?}"),
     }
     assert_eq!(api.calls(), 0);
+}
+
+#[test]
+fn plain_http_is_refused_unless_the_host_is_loopback_or_the_caller_opts_in() {
+    let build = |url: &str| Client::builder().base_url(url).credentials("id", "secret").build();
+    for remote in ["http://api.example.com/v1", "http://10.0.0.5:8080/v1"] {
+        let error = build(remote).unwrap_err();
+        assert!(
+            matches!(&error, Error::Config(reason) if reason.contains("plain http")),
+            "{remote}: {error:?}"
+        );
+        let unauthenticated = Client::builder().base_url(remote).build();
+        assert!(unauthenticated.is_err(), "{remote} without credentials");
+    }
+    for local in [
+        "http://localhost:8080/v1",
+        "http://127.0.0.1:9/v1",
+        "http://[::1]:9/v1",
+        "https://api.example.com/v1",
+    ] {
+        build(local).unwrap();
+    }
+    Client::builder()
+        .base_url("http://api.example.com/v1")
+        .allow_plain_http()
+        .credentials("id", "secret")
+        .build()
+        .unwrap();
+    let token_url = Client::builder()
+        .credentials("id", "secret")
+        .token_url("http://auth.example.com/oauth2/token")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&token_url, Error::Config(reason) if reason.contains("token URL")),
+        "{token_url:?}"
+    );
+    let middleware = datacrunch::auth::AuthMiddleware::new(
+        datacrunch::auth::Credentials::new("id", "secret"),
+        "http://api.example.com/v1",
+    );
+    assert!(middleware.is_err());
+}
+
+#[tokio::test]
+async fn errors_say_what_kind_of_failure_they_are() {
+    let (server, client) = common::mock_api().await;
+    let answer = |path: &str, status: u16, code: &str| {
+        server.mock(|when, then| {
+            when.method(GET).path(format!("/v1/instances/{path}"));
+            then.status(status).json_body(json!({"code": code, "message": "m"}));
+        });
+    };
+    answer("gone", 404, "not_found");
+    answer("busy", 429, "too_many_requests");
+    answer("full", 503, "service_unavailable");
+    answer("broke", 400, "insufficient_funds");
+    let error = |id: &'static str| {
+        let client = client.clone();
+        async move { client.get_instance_by_id().id(id).send().await.unwrap_err() }
+    };
+
+    let gone = error("gone").await;
+    assert!(gone.is_not_found() && !gone.is_retryable() && !gone.is_rate_limited());
+    assert_eq!(gone.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(gone.code(), Some(&datacrunch::types::ErrorCode::NotFound));
+    let busy = error("busy").await;
+    assert!(busy.is_rate_limited() && busy.is_retryable() && !busy.is_not_found());
+    let full = error("full").await;
+    assert!(full.is_no_capacity() && full.is_retryable() && !full.is_insufficient_funds());
+    let broke = error("broke").await;
+    assert!(broke.is_insufficient_funds() && !broke.is_no_capacity() && !broke.is_retryable());
+    assert_eq!(Error::InvalidRequest("x".into()).status(), None);
 }
 
 #[test]

@@ -114,7 +114,7 @@ async fn get_ssh_key_by_id_rejects_an_empty_array() {
 
     let err = client.get_ssh_key_by_id().id("k-none").send().await.unwrap_err();
 
-    assert!(matches!(datacrunch::Error::from(err), datacrunch::Error::Decode { .. }));
+    assert!(matches!(err, datacrunch::Error::Decode { .. }));
     mock.assert_async().await;
 }
 
@@ -295,7 +295,7 @@ async fn get_script_by_id_rejects_two_items() {
 
     let err = client.get_script_by_id().id("s-dup").send().await.unwrap_err();
 
-    assert!(matches!(datacrunch::Error::from(err), datacrunch::Error::Decode { .. }));
+    assert!(matches!(err, datacrunch::Error::Decode { .. }));
     mock.assert_async().await;
 }
 

@@ -1,141 +1,491 @@
-//! The access-token cache: one token shared by all clones of a client, renewed by at most one
-//! request at a time.
+//! The access-token cache: one token shared by all clones of a client, renewed ahead of expiry
+//! by one background task while callers keep using the token in hand.
 //!
-//! Readers take a short `std` read lock and clone an `Arc`. A caller that finds no usable token
-//! takes the async `refresh` lock, which is held across the token request, and looks again
-//! before fetching: callers that queued behind a refresh use its result instead of fetching
-//! their own (single flight).
+//! The cache knows nothing of OAuth: it asks a [`TokenSource`] for a token and keeps it.
+//!
+//! - While the token is fresh (before `renew_at`), a caller takes it under a read lock.
+//! - Between `renew_at` and expiry, the first caller starts a renewal in a spawned task and every
+//!   caller, that one included, goes on with the current token.
+//! - With no valid token (cold start, expiry, or a token the API rejected), callers wait for the
+//!   one renewal in flight: N concurrent callers cause one fetch.
+//! - A failed renewal is remembered with a time to try again (the retry policy's backoff). Until
+//!   then nobody asks the source again: callers keep the still-valid token, or get the remembered
+//!   error at once when there is none.
+//!
+//! Time is `tokio::time::Instant`, so the tests below run on paused time.
 
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::header::HeaderValue;
+use tokio::sync::watch;
+use tokio::time::Instant;
 
-use super::token_endpoint::{Grant, IssuedToken, TokenEndpoint};
 use super::{AuthError, SecretString};
+use crate::retry::RetryPolicy;
 
 /// The default time before expiry at which a token is renewed.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
+/// Something that can produce a fresh access token. The cache runs at most one `fetch` at a time.
+pub(crate) trait TokenSource: Send + Sync + 'static {
+    fn fetch(&self) -> impl Future<Output = Result<AccessToken, AuthError>> + Send;
+}
+
 /// An access token ready to put on requests.
-pub(crate) struct CachedToken {
+pub(crate) struct AccessToken {
     /// `Bearer <token>`, marked sensitive so `Debug` of headers hides it.
     pub(crate) header: HeaderValue,
     expires_at: Instant,
-    /// When to renew: `margin` before expiry, but never earlier than half-way through the
-    /// token's life, so short-lived tokens are not renewed on every call.
-    renew_at: Instant,
+    lifetime: Duration,
 }
 
-impl std::fmt::Debug for CachedToken {
+impl std::fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CachedToken")
+        f.debug_struct("AccessToken")
             .field("token", &"<redacted>")
             .field("expires_at", &self.expires_at)
             .finish()
     }
 }
 
-impl CachedToken {
-    fn new(issued: &IssuedToken, margin: Duration) -> Result<Self, AuthError> {
-        let mut header = HeaderValue::try_from(format!("Bearer {}", issued.access_token.expose())).map_err(|_| {
-            AuthError::MalformedResponse {
+impl AccessToken {
+    /// A bearer token that stops working at `expires_at`, `lifetime` after it was requested.
+    pub(crate) fn bearer(token: &SecretString, expires_at: Instant, lifetime: Duration) -> Result<Self, AuthError> {
+        let mut header =
+            HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| AuthError::MalformedResponse {
                 status: http::StatusCode::OK,
                 reason: "access_token contains characters not allowed in an HTTP header".to_owned(),
-            }
-        })?;
+            })?;
         header.set_sensitive(true);
-        let margin = margin.min(issued.lifetime / 2);
         Ok(Self {
             header,
-            expires_at: issued.expires_at,
-            renew_at: issued.expires_at - margin,
+            expires_at,
+            lifetime,
         })
     }
 }
 
 /// The cache. See the module documentation.
-#[derive(Debug)]
-pub(crate) struct TokenCache {
-    endpoint: TokenEndpoint,
-    margin: Duration,
-    current: RwLock<Option<Arc<CachedToken>>>,
-    /// Held while a token request is in flight; holds the latest refresh token.
-    refresh: tokio::sync::Mutex<Option<SecretString>>,
+pub(crate) struct TokenCache<S> {
+    shared: Arc<Shared<S>>,
 }
 
-impl TokenCache {
-    pub(crate) fn new(endpoint: TokenEndpoint, margin: Duration) -> Self {
+impl<S: std::fmt::Debug> std::fmt::Debug for TokenCache<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("source", &self.shared.source)
+            .field("margin", &self.shared.margin)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Shared<S> {
+    source: S,
+    /// How long before expiry to renew (at most half the token's lifetime).
+    margin: Duration,
+    /// Spaces out renewals after failures.
+    backoff: RetryPolicy,
+    state: watch::Sender<State>,
+}
+
+#[derive(Default)]
+struct State {
+    current: Option<Current>,
+    renewal: Renewal,
+    /// Renewals that failed in a row.
+    failures: u32,
+}
+
+struct Current {
+    token: Arc<AccessToken>,
+    renew_at: Instant,
+}
+
+#[derive(Default)]
+enum Renewal {
+    #[default]
+    Idle,
+    Running,
+    Failed {
+        error: AuthError,
+        retry_at: Instant,
+    },
+}
+
+impl<S: TokenSource> TokenCache<S> {
+    pub(crate) fn new(source: S, margin: Duration, backoff: RetryPolicy) -> Self {
+        let (state, _) = watch::channel(State::default());
         Self {
-            endpoint,
-            margin,
-            current: RwLock::new(None),
-            refresh: tokio::sync::Mutex::new(None),
+            shared: Arc::new(Shared {
+                source,
+                margin,
+                backoff,
+                state,
+            }),
         }
     }
 
-    pub(crate) fn token_url(&self) -> &reqwest::Url {
-        &self.endpoint.url
+    pub(crate) fn source(&self) -> &S {
+        &self.shared.source
     }
 
-    /// A token that is not due for renewal, fetching one if needed.
-    pub(crate) async fn token(&self) -> Result<Arc<CachedToken>, AuthError> {
-        if let Some(token) = self.usable(Instant::now()) {
-            return Ok(token);
+    /// A token that has not expired: the current one, or a new one when there is none.
+    pub(crate) async fn token(&self) -> Result<Arc<AccessToken>, AuthError> {
+        let now = Instant::now();
+        if let Some(current) = &self.shared.state.borrow().current
+            && now < current.renew_at
+        {
+            return Ok(current.token.clone());
         }
-        let mut refresh_token = self.refresh.lock().await;
-        if let Some(token) = self.usable(Instant::now()) {
-            return Ok(token); // another caller renewed it while we waited
-        }
-        match self.fetch(&mut refresh_token).await {
-            Ok(issued) => {
-                let token = Arc::new(CachedToken::new(&issued, self.margin)?);
-                if issued.refresh_token.is_some() {
-                    *refresh_token = issued.refresh_token; // the provider rotates refresh tokens
-                }
-                *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(token.clone());
-                Ok(token)
+        let mut start = false;
+        let mut answer = None;
+        self.shared.state.send_if_modified(|state| {
+            let valid = state.current.as_ref().filter(|c| now < c.token.expires_at);
+            if let Some(fresh) = valid.filter(|c| now < c.renew_at) {
+                answer = Some(Ok(fresh.token.clone())); // renewed while we took the lock
+                return false;
             }
-            // A renewal that fails while the old token still works is not the caller's problem yet.
-            Err(error) => match self.current().filter(|token| Instant::now() < token.expires_at) {
-                Some(still_valid) => {
-                    tracing::warn!(%error, "token renewal failed; using the current token until it expires");
-                    Ok(still_valid)
-                }
-                None => Err(error),
-            },
+            start = match &state.renewal {
+                Renewal::Idle => true,
+                Renewal::Running => false,
+                Renewal::Failed { retry_at, .. } => now >= *retry_at,
+            };
+            if start {
+                state.renewal = Renewal::Running;
+            }
+            answer = match (valid, &state.renewal) {
+                (Some(current), _) => Some(Ok(current.token.clone())),
+                (None, Renewal::Failed { error, .. }) => Some(Err(error.clone())),
+                (None, _) => None,
+            };
+            start
+        });
+        if start {
+            let renewal = RenewalTask::new(self.shared.clone());
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn(renewal.run())),
+                Err(_) => renewal.run().await, // no runtime to spawn on: renew in this caller
+            }
+        }
+        match answer {
+            Some(answer) => answer,
+            None => self.wait_for_renewal().await,
+        }
+    }
+
+    async fn wait_for_renewal(&self) -> Result<Arc<AccessToken>, AuthError> {
+        let mut changes = self.shared.state.subscribe();
+        let state = changes
+            .wait_for(|state| !matches!(state.renewal, Renewal::Running))
+            .await
+            .map_err(|_| unavailable("the token cache was dropped"))?;
+        match (&state.current, &state.renewal) {
+            (Some(current), _) if Instant::now() < current.token.expires_at => Ok(current.token.clone()),
+            (_, Renewal::Failed { error, .. }) => Err(error.clone()),
+            _ => Err(unavailable(
+                "the token endpoint issued a token that had already expired",
+            )),
         }
     }
 
     /// Forgets `rejected` after the API answered 401 to it, unless it was already replaced.
-    pub(crate) fn discard(&self, rejected: &Arc<CachedToken>) {
-        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
-        if current.as_ref().is_some_and(|token| Arc::ptr_eq(token, rejected)) {
-            *current = None;
-        }
-    }
-
-    fn current(&self) -> Option<Arc<CachedToken>> {
-        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    fn usable(&self, now: Instant) -> Option<Arc<CachedToken>> {
-        self.current().filter(|token| now < token.renew_at)
-    }
-
-    /// The refresh grant when a refresh token is held, falling back to client credentials when
-    /// the server rejects it.
-    async fn fetch(&self, refresh_token: &mut Option<SecretString>) -> Result<IssuedToken, AuthError> {
-        let Some(held) = refresh_token.as_ref() else {
-            return self.endpoint.request(Grant::ClientCredentials, None).await;
-        };
-        match self.endpoint.request(Grant::RefreshToken, Some(held)).await {
-            Err(AuthError::InvalidCredentials { .. } | AuthError::BadRequest { .. }) => {
-                tracing::debug!("refresh token rejected; requesting a new token with client credentials");
-                *refresh_token = None;
-                self.endpoint.request(Grant::ClientCredentials, None).await
+    pub(crate) fn discard(&self, rejected: &Arc<AccessToken>) {
+        self.shared.state.send_if_modified(|state| {
+            let is_current = state
+                .current
+                .as_ref()
+                .is_some_and(|current| Arc::ptr_eq(&current.token, rejected));
+            if is_current {
+                state.current = None;
             }
-            other => other,
+            is_current
+        });
+    }
+}
+
+fn unavailable(reason: &str) -> AuthError {
+    AuthError::Unavailable {
+        attempts: 0,
+        status: None,
+        reason: reason.to_owned(),
+        source: None,
+    }
+}
+
+impl<S> Shared<S> {
+    /// Stores the outcome of a renewal and wakes the callers waiting for it.
+    fn record(&self, result: Result<AccessToken, AuthError>) {
+        let now = Instant::now();
+        self.state.send_modify(|state| match result {
+            Ok(token) => {
+                let margin = self.margin.min(token.lifetime / 2);
+                let renew_at = token.expires_at.checked_sub(margin).unwrap_or(token.expires_at);
+                state.current = Some(Current {
+                    token: Arc::new(token),
+                    renew_at,
+                });
+                state.renewal = Renewal::Idle;
+                state.failures = 0;
+            }
+            Err(error) => {
+                let wait = self.backoff.backoff_delay(state.failures);
+                state.failures = state.failures.saturating_add(1);
+                tracing::warn!(%error, retry_in = ?wait, "token renewal failed");
+                state.renewal = Renewal::Failed {
+                    error,
+                    retry_at: now + wait,
+                };
+            }
+        });
+    }
+}
+
+/// A renewal in flight. Dropped before it finishes (its runtime shut down), it records a failure,
+/// so no caller waits for it forever.
+struct RenewalTask<S> {
+    shared: Arc<Shared<S>>,
+    finished: bool,
+}
+
+impl<S: TokenSource> RenewalTask<S> {
+    fn new(shared: Arc<Shared<S>>) -> Self {
+        Self {
+            shared,
+            finished: false,
         }
+    }
+
+    async fn run(mut self) {
+        let result = self.shared.source.fetch().await;
+        self.finished = true;
+        self.shared.record(result);
+    }
+}
+
+impl<S> Drop for RenewalTask<S> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.shared.record(Err(unavailable("the token renewal was cancelled")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use futures_util::FutureExt;
+    use tokio::sync::Semaphore;
+
+    use super::*;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    /// A token source that answers from a script (a lifetime in seconds, or an error), names its
+    /// tokens `token-1`, `token-2`, ... by fetch, and holds each answer until the gate lets it go.
+    #[derive(Clone)]
+    struct Scripted(Arc<ScriptState>);
+
+    struct ScriptState {
+        answers: Mutex<VecDeque<Result<u64, AuthError>>>,
+        fetches: AtomicUsize,
+        gate: Semaphore,
+    }
+
+    impl Scripted {
+        fn new(answers: impl IntoIterator<Item = Result<u64, AuthError>>) -> Self {
+            Self(Arc::new(ScriptState {
+                answers: Mutex::new(answers.into_iter().collect()),
+                fetches: AtomicUsize::new(0),
+                gate: Semaphore::new(Semaphore::MAX_PERMITS),
+            }))
+        }
+
+        /// Holds answers after the first `open` until [`Scripted::release`].
+        fn gated_after(self, open: usize) -> Self {
+            self.0.gate.forget_permits(Semaphore::MAX_PERMITS - open);
+            self
+        }
+
+        fn release(&self) {
+            self.0.gate.add_permits(1);
+        }
+
+        fn fetches(&self) -> usize {
+            self.0.fetches.load(Ordering::SeqCst)
+        }
+    }
+
+    impl TokenSource for Scripted {
+        async fn fetch(&self) -> Result<AccessToken, AuthError> {
+            let number = self.0.fetches.fetch_add(1, Ordering::SeqCst) + 1;
+            self.0.gate.acquire().await.unwrap().forget();
+            let answer = {
+                let mut answers = self.0.answers.lock().unwrap();
+                if answers.len() > 1 {
+                    answers.pop_front()
+                } else {
+                    answers.front().cloned()
+                }
+            };
+            let lifetime = Duration::from_secs(answer.expect("a scripted answer")?);
+            let token = SecretString::new(format!("token-{number}"));
+            AccessToken::bearer(&token, Instant::now() + lifetime, lifetime)
+        }
+    }
+
+    fn down() -> AuthError {
+        AuthError::Unavailable {
+            attempts: 3,
+            status: Some(http::StatusCode::SERVICE_UNAVAILABLE),
+            reason: "down".to_owned(),
+            source: None,
+        }
+    }
+
+    /// A cache renewing 10 s before expiry, backing off 1 s, 2 s, 4 s, 8 s after failures.
+    fn cache(source: &Scripted) -> TokenCache<Scripted> {
+        let backoff = RetryPolicy::default().backoff(SECOND, 8 * SECOND).without_jitter();
+        TokenCache::new(source.clone(), 10 * SECOND, backoff)
+    }
+
+    fn name(token: &AccessToken) -> &str {
+        token.header.to_str().unwrap().trim_start_matches("Bearer ")
+    }
+
+    /// The token a call returns at once, failing the test if the call would wait.
+    fn immediate(cache: &TokenCache<Scripted>) -> Result<String, AuthError> {
+        let answer = cache.token().now_or_never().expect("the call waited");
+        answer.map(|token| name(&token).to_owned())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fresh_token_is_reused_without_asking_the_source() {
+        let source = Scripted::new([Ok(100)]);
+        let cache = cache(&source);
+        assert_eq!(name(&cache.token().await.unwrap()), "token-1");
+        for _ in 0..10 {
+            assert_eq!(immediate(&cache).unwrap(), "token-1");
+        }
+        assert_eq!(source.fetches(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_first_calls_share_one_fetch() {
+        let source = Scripted::new([Ok(100)]).gated_after(0);
+        let cache = Arc::new(cache(&source));
+        let calls: Vec<_> = (0..32)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move { cache.token().await.map(|token| name(&token).to_owned()) })
+            })
+            .collect();
+        tokio::time::sleep(SECOND).await;
+        assert_eq!(source.fetches(), 1);
+        source.release();
+        for call in calls {
+            assert_eq!(call.await.unwrap().unwrap(), "token-1");
+        }
+        assert_eq!(source.fetches(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn renewal_runs_ahead_of_expiry_while_callers_keep_the_current_token() {
+        let source = Scripted::new([Ok(100)]).gated_after(1);
+        let cache = cache(&source);
+        cache.token().await.unwrap();
+
+        tokio::time::sleep(90 * SECOND).await; // the renewal point
+        for _ in 0..5 {
+            assert_eq!(immediate(&cache).unwrap(), "token-1");
+            tokio::time::sleep(SECOND).await;
+        }
+        assert_eq!(source.fetches(), 2, "exactly one renewal, held open by the source");
+
+        source.release();
+        tokio::time::sleep(SECOND).await;
+        assert_eq!(immediate(&cache).unwrap(), "token-2");
+        assert_eq!(source.fetches(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_renewal_is_retried_after_a_backoff_and_reported_promptly_at_expiry() {
+        let source = Scripted::new([Ok(100), Err(down())]);
+        let cache = cache(&source);
+        cache.token().await.unwrap();
+
+        tokio::time::sleep(90 * SECOND).await;
+        for _ in 0..100 {
+            assert_eq!(immediate(&cache).unwrap(), "token-1");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Renewals at 90 s, 91 s, 93 s and 97 s; the next is due at 105 s.
+        assert_eq!(source.fetches(), 5);
+
+        // Expired at 100 s with the endpoint still down: the remembered error, at once.
+        assert!(matches!(immediate(&cache), Err(AuthError::Unavailable { .. })));
+        assert_eq!(source.fetches(), 5);
+
+        tokio::time::sleep(5 * SECOND).await;
+        assert!(matches!(cache.token().await, Err(AuthError::Unavailable { .. })));
+        assert_eq!(source.fetches(), 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_renewal_that_succeeds_after_failures_resets_the_backoff() {
+        let source = Scripted::new([Ok(100), Err(down()), Ok(100), Err(down())]);
+        let cache = cache(&source);
+        cache.token().await.unwrap();
+        tokio::time::sleep(90 * SECOND).await;
+        assert_eq!(immediate(&cache).unwrap(), "token-1"); // renewal 1 fails: retry at 91 s
+        tokio::time::sleep(SECOND).await;
+        assert_eq!(immediate(&cache).unwrap(), "token-1"); // renewal 2 succeeds
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(immediate(&cache).unwrap(), "token-3");
+
+        tokio::time::sleep(90 * SECOND).await;
+        assert_eq!(immediate(&cache).unwrap(), "token-3"); // renewal 3 fails: retry after 1 s again
+        tokio::time::sleep(SECOND).await;
+        immediate(&cache).unwrap(); // renewal 4, due 1 s later (2 s had the failures not been reset)
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(source.fetches(), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn discarding_forgets_only_the_rejected_token() {
+        let source = Scripted::new([Ok(100)]);
+        let cache = cache(&source);
+        let first = cache.token().await.unwrap();
+        cache.discard(&first);
+        let second = cache.token().await.unwrap();
+        assert_eq!(name(&second), "token-2");
+        cache.discard(&first); // a late 401 for the old token keeps the new one
+        assert_eq!(immediate(&cache).unwrap(), "token-2");
+        assert_eq!(source.fetches(), 2);
+    }
+
+    #[test]
+    fn a_short_lived_token_is_renewed_half_way_through_its_life() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let source = Scripted::new([Ok(4)]);
+            let cache = cache(&source); // a 10 s margin exceeds the 4 s life
+            cache.token().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(1999)).await;
+            immediate(&cache).unwrap();
+            assert_eq!(source.fetches(), 1);
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            immediate(&cache).unwrap();
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            assert_eq!(source.fetches(), 2);
+        });
     }
 }

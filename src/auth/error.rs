@@ -1,13 +1,23 @@
 //! What can go wrong while obtaining an access token.
 
+use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::types::ErrorCode;
 
 /// A failure to obtain an access token from the token endpoint.
 ///
-/// No variant ever holds the client secret or a token.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// No variant ever holds the client secret or a token. A failure to reach the endpoint keeps
+/// the transport error as its [`source`](std::error::Error::source).
+///
+/// ```
+/// use datacrunch::auth::AuthError;
+///
+/// let error = AuthError::InvalidCredentials { message: "Invalid client id or client secret".into() };
+/// assert_eq!(error.to_string(), "invalid client credentials: Invalid client id or client secret");
+/// ```
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AuthError {
     /// The token endpoint rejected the client id or secret (HTTP 401). Never retried.
@@ -30,6 +40,8 @@ pub enum AuthError {
         status: Option<http::StatusCode>,
         /// What went wrong last.
         reason: String,
+        /// The transport error of the last attempt, when it got no answer.
+        source: Option<Arc<reqwest::Error>>,
     },
     /// The token endpoint answered something that is not a token.
     MalformedResponse {
@@ -50,9 +62,7 @@ pub enum AuthError {
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidCredentials { message } => {
-                write!(f, "invalid client credentials: {message}")
-            }
+            Self::InvalidCredentials { message } => write!(f, "invalid client credentials: {message}"),
             Self::BadRequest {
                 code: Some(code),
                 message,
@@ -60,29 +70,30 @@ impl fmt::Display for AuthError {
             Self::BadRequest { code: None, message } => write!(f, "token request rejected: {message}"),
             Self::Unavailable {
                 attempts,
-                status: Some(status),
+                status,
                 reason,
+                ..
             } => {
-                write!(
-                    f,
-                    "token endpoint unavailable after {attempts} attempts (last status {status}): {reason}"
-                )
+                write!(f, "token endpoint unavailable after {attempts} attempts")?;
+                if let Some(status) = status {
+                    write!(f, " (last status {status})")?;
+                }
+                write!(f, ": {reason}")
             }
-            Self::Unavailable {
-                attempts,
-                status: None,
-                reason,
-            } => {
-                write!(f, "token endpoint unavailable after {attempts} attempts: {reason}")
-            }
-            Self::MalformedResponse { status, reason } => {
-                write!(f, "malformed token response ({status}): {reason}")
-            }
-            Self::UnexpectedStatus { status, body } => {
-                write!(f, "unexpected token endpoint status {status}: {body}")
-            }
+            Self::MalformedResponse { status, reason } => write!(f, "malformed token response ({status}): {reason}"),
+            Self::UnexpectedStatus { status, body } => write!(f, "unexpected token endpoint status {status}: {body}"),
         }
     }
 }
 
-impl std::error::Error for AuthError {}
+/// The cause of [`AuthError::Unavailable`] is the `reqwest::Error` itself, so `downcast_ref` finds it.
+impl StdError for AuthError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Self::Unavailable {
+                source: Some(source), ..
+            } => Some(&**source),
+            _ => None,
+        }
+    }
+}

@@ -9,16 +9,20 @@ use reqwest::{Request, Response, StatusCode};
 use reqwest_middleware::{Middleware, Next};
 
 use super::Credentials;
-use super::cache::{CachedToken, DEFAULT_REFRESH_MARGIN, TokenCache};
+use super::cache::{AccessToken, DEFAULT_REFRESH_MARGIN, TokenCache};
+use super::source::OAuthSource;
 use super::token_endpoint::TokenEndpoint;
 use crate::Error;
+use crate::retry::RetryPolicy;
 
 /// A [`reqwest_middleware::Middleware`] that authenticates requests to the API.
 ///
 /// - Puts `Authorization: Bearer <token>` on every request to the base URL's origin (scheme,
 ///   host and port) and on no other, so the token never leaks to another host.
-/// - Fetches the first token on the first request, renews it before it expires (with the refresh
-///   grant, falling back to client credentials), and lets only one token request run at a time.
+/// - Fetches the first token on the first request and lets only one token request run at a time.
+///   Before the token expires, renews it in the background (with the refresh grant, falling back
+///   to client credentials) while requests go on with the current token; a failed renewal is
+///   retried after a backoff.
 /// - When the API answers 401, discards the token, obtains a new one and replays the request
 ///   once. A second 401 is returned to the caller.
 ///
@@ -34,7 +38,7 @@ use crate::Error;
 /// ```
 #[derive(Debug)]
 pub struct AuthMiddleware {
-    cache: TokenCache,
+    cache: TokenCache<OAuthSource>,
     /// The base URL, whose scheme, host and port decide which requests get the token.
     base: reqwest::Url,
 }
@@ -49,11 +53,11 @@ impl AuthMiddleware {
 
     /// The token endpoint this middleware uses.
     pub fn token_url(&self) -> &str {
-        self.cache.token_url().as_str()
+        self.cache.source().token_url().as_str()
     }
 
     /// Puts the current token on `request` and returns it.
-    async fn authorize(&self, request: &mut Request) -> reqwest_middleware::Result<Arc<CachedToken>> {
+    async fn authorize(&self, request: &mut Request) -> reqwest_middleware::Result<Arc<AccessToken>> {
         let token = self
             .cache
             .token()
@@ -68,7 +72,7 @@ impl AuthMiddleware {
         let same_origin = url.scheme() == self.base.scheme()
             && url.host_str() == self.base.host_str()
             && url.port_or_known_default() == self.base.port_or_known_default();
-        same_origin && url != self.cache.token_url()
+        same_origin && url != self.cache.source().token_url()
     }
 }
 
@@ -77,6 +81,8 @@ impl AuthMiddleware {
 pub(crate) struct AuthOptions {
     pub(crate) token_url: Option<String>,
     pub(crate) refresh_margin: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) allow_plain_http: bool,
 }
 
 impl AuthOptions {
@@ -86,23 +92,43 @@ impl AuthOptions {
         base_url: &str,
         http: reqwest::Client,
     ) -> Result<AuthMiddleware, Error> {
-        let base = parse_url("base URL", base_url)?;
+        let base = parse_api_url("base URL", base_url, self.allow_plain_http)?;
         let token_url = match self.token_url {
-            Some(url) => parse_url("token URL", &url)?,
-            None => parse_url("token URL", &format!("{}/oauth2/token", base_url.trim_end_matches('/')))?,
+            Some(url) => url,
+            None => format!("{}/oauth2/token", base_url.trim_end_matches('/')),
         };
         let endpoint = TokenEndpoint {
-            url: token_url,
+            url: parse_api_url("token URL", &token_url, self.allow_plain_http)?,
             http,
             credentials,
+            retry: self.retry,
         };
-        let cache = TokenCache::new(endpoint, self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN));
+        let margin = self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN);
+        let cache = TokenCache::new(OAuthSource::new(endpoint), margin, self.retry);
         Ok(AuthMiddleware { cache, base })
     }
 }
 
-fn parse_url(what: &str, url: &str) -> Result<reqwest::Url, Error> {
-    reqwest::Url::parse(url).map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))
+/// Parses a URL that tokens are sent to: `https`, or `http` only to a loopback host (such as a
+/// local test server) unless `allow_plain_http` says otherwise, so a bearer token never crosses a
+/// network in clear text.
+pub(crate) fn parse_api_url(what: &str, url: &str, allow_plain_http: bool) -> Result<reqwest::Url, Error> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| Error::Config(format!("{what} {url:?} has no host")))?;
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback =
+        host.eq_ignore_ascii_case("localhost") || ip.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if loopback || allow_plain_http => Ok(parsed),
+        "http" => Err(Error::Config(format!(
+            "{what} {url:?} is plain http to a host that is not loopback; use https, or \
+             ClientBuilder::allow_plain_http to send tokens unencrypted"
+        ))),
+        _ => Err(Error::Config(format!("{what} {url:?} must be an http or https URL"))),
+    }
 }
 
 #[async_trait::async_trait]

@@ -1,36 +1,53 @@
-//! One grant against `POST {base_url}/oauth2/token`, with retries for transient failures.
+//! One grant against `POST {base_url}/oauth2/token`, retried by the client's [`RetryPolicy`].
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use http::StatusCode;
 use serde::Deserialize;
+use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::{AuthError, Credentials, SecretString};
 use crate::error::{ApiError, excerpt};
-
-/// How many token requests one grant may make before giving up on transient failures.
-pub(crate) const MAX_ATTEMPTS: u32 = 3;
-
-/// The wait before the first retry; it doubles each time, with jitter.
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+use crate::retry::{RetryPolicy, retry_after};
 
 /// The lifetime assumed for a token whose response has no `expires_in`.
 pub(crate) const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 
-/// Which grant to ask for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Grant {
+/// Which grant to ask for. A refresh grant cannot exist without the refresh token it sends.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Grant<'a> {
     ClientCredentials,
-    RefreshToken,
+    RefreshToken(&'a SecretString),
 }
 
-impl Grant {
+impl<'a> Grant<'a> {
     fn name(self) -> &'static str {
         match self {
             Self::ClientCredentials => "client_credentials",
-            Self::RefreshToken => "refresh_token",
+            Self::RefreshToken(_) => "refresh_token",
+        }
+    }
+
+    /// The JSON body of the token request.
+    fn body(self, credentials: &Credentials) -> serde_json::Value {
+        match self {
+            Self::ClientCredentials => serde_json::json!({
+                "grant_type": self.name(),
+                "client_id": credentials.client_id(),
+                "client_secret": credentials.client_secret().expose(),
+            }),
+            Self::RefreshToken(token) => {
+                serde_json::json!({ "grant_type": self.name(), "refresh_token": token.expose() })
+            }
+        }
+    }
+
+    fn refresh_token(self) -> Option<&'a SecretString> {
+        match self {
+            Self::ClientCredentials => None,
+            Self::RefreshToken(token) => Some(token),
         }
     }
 }
@@ -51,6 +68,7 @@ pub(crate) struct TokenEndpoint {
     pub(crate) url: reqwest::Url,
     pub(crate) http: reqwest::Client,
     pub(crate) credentials: Credentials,
+    pub(crate) retry: RetryPolicy,
 }
 
 /// The JSON fields of a successful token response (Debug is deliberately not derived).
@@ -64,43 +82,52 @@ struct TokenBody {
 /// What one attempt produced.
 enum Attempt {
     Done(Result<IssuedToken, AuthError>),
-    Retry { status: Option<StatusCode>, reason: String },
+    Retry {
+        status: Option<StatusCode>,
+        reason: String,
+        retry_after: Option<Duration>,
+        source: Option<Arc<reqwest::Error>>,
+    },
 }
 
 impl TokenEndpoint {
-    /// Performs `grant`, retrying connection errors, 429 and 5xx up to [`MAX_ATTEMPTS`] times.
-    pub(crate) async fn request(
-        &self,
-        grant: Grant,
-        refresh_token: Option<&SecretString>,
-    ) -> Result<IssuedToken, AuthError> {
-        let body = match (grant, refresh_token) {
-            (Grant::RefreshToken, Some(token)) => {
-                serde_json::json!({ "grant_type": grant.name(), "refresh_token": token.expose() })
-            }
-            _ => serde_json::json!({
-                "grant_type": Grant::ClientCredentials.name(),
-                "client_id": self.credentials.client_id(),
-                "client_secret": self.credentials.client_secret().expose(),
-            }),
-        };
-        let mut attempt = 1;
+    /// Performs `grant`, retrying connection errors, 429 and 5xx as the retry policy allows, in a
+    /// `token_request` span of its own.
+    pub(crate) async fn request(&self, grant: Grant<'_>) -> Result<IssuedToken, AuthError> {
+        let span = tracing::debug_span!(
+            "token_request",
+            grant = grant.name(),
+            url = %self.url,
+            attempts = tracing::field::Empty,
+        );
+        self.request_with_retries(grant).instrument(span).await
+    }
+
+    async fn request_with_retries(&self, grant: Grant<'_>) -> Result<IssuedToken, AuthError> {
+        let body = grant.body(&self.credentials);
+        let started = Instant::now();
+        let mut retries = 0;
         loop {
-            tracing::debug!(grant = grant.name(), attempt, url = %self.url, "requesting access token");
-            match self.attempt(&body, refresh_token).await {
+            tracing::Span::current().record("attempts", retries + 1);
+            match self.attempt(&body, grant.refresh_token()).await {
                 Attempt::Done(result) => return result,
-                Attempt::Retry { status, reason } if attempt >= MAX_ATTEMPTS => {
-                    return Err(AuthError::Unavailable {
-                        attempts: attempt,
-                        status,
-                        reason,
-                    });
-                }
-                Attempt::Retry { status, reason } => {
-                    let wait = backoff(attempt);
-                    tracing::debug!(attempt, ?status, %reason, ?wait, "token request failed; retrying");
+                Attempt::Retry {
+                    status,
+                    reason,
+                    retry_after,
+                    source,
+                } => {
+                    let Some(wait) = self.retry.next_delay(retries, retry_after, started.elapsed()) else {
+                        return Err(AuthError::Unavailable {
+                            attempts: retries + 1,
+                            status,
+                            reason,
+                            source,
+                        });
+                    };
+                    tracing::debug!(?status, %reason, ?wait, "token request failed; retrying");
                     tokio::time::sleep(wait).await;
-                    attempt += 1;
+                    retries += 1;
                 }
             }
         }
@@ -108,24 +135,21 @@ impl TokenEndpoint {
 
     async fn attempt(&self, body: &serde_json::Value, refresh_token: Option<&SecretString>) -> Attempt {
         let requested_at = Instant::now();
+        let unanswered = |status: Option<StatusCode>, error: reqwest::Error| Attempt::Retry {
+            status,
+            reason: error.to_string(),
+            retry_after: None,
+            source: Some(Arc::new(error)),
+        };
         let response = match self.http.post(self.url.clone()).json(body).send().await {
             Ok(response) => response,
-            Err(error) => {
-                return Attempt::Retry {
-                    status: None,
-                    reason: error.to_string(),
-                };
-            }
+            Err(error) => return unanswered(None, error),
         };
         let status = response.status();
+        let retry_after = retry_after(response.headers());
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes,
-            Err(error) => {
-                return Attempt::Retry {
-                    status: Some(status),
-                    reason: error.to_string(),
-                };
-            }
+            Err(error) => return unanswered(Some(status), error),
         };
         // The server may echo what it was sent; never let a secret into an error.
         let scrub = |text: String| self.scrub(text, refresh_token);
@@ -148,6 +172,8 @@ impl TokenEndpoint {
             status if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() => Attempt::Retry {
                 status: Some(status),
                 reason: server_message().1,
+                retry_after,
+                source: None,
             },
             status => Attempt::Done(Err(AuthError::UnexpectedStatus {
                 status,
@@ -211,12 +237,4 @@ fn strip_values(message: &str) -> String {
         Some(start) => format!("{}<value>", &message[..start]),
         None => message.to_owned(),
     }
-}
-
-/// `FIRST_BACKOFF * 2^(attempt-1)`, scaled by a random factor in [0.5, 1.5).
-fn backoff(attempt: u32) -> Duration {
-    let base = FIRST_BACKOFF * 2u32.saturating_pow(attempt.saturating_sub(1));
-    let random = RandomState::new().build_hasher().finish();
-    let factor = 0.5 + (random % 1000) as f64 / 1000.0;
-    base.mul_f64(factor)
 }

@@ -1,13 +1,18 @@
 //! Shared setup for the wire tests: a local mock API and a client pointed at it.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod local;
+pub mod logs;
+
 use httpmock::MockServer;
 
-/// Starts a mock API and returns it with a client (no credentials) whose base URL is `{server}/v1`.
+/// Starts a mock API and returns it with a client (no credentials, no retries, so each mocked
+/// answer is seen once) whose base URL is `{server}/v1`.
 pub async fn mock_api() -> (MockServer, datacrunch::Client) {
     let server = MockServer::start_async().await;
     let client = datacrunch::Client::builder()
         .base_url(server.url("/v1"))
+        .retry_policy(datacrunch::retry::RetryPolicy::none())
         .build()
         .expect("valid base URL");
     (server, client)

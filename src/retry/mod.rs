@@ -1,0 +1,28 @@
+//! Retrying transient failures: which answers are worth another try, and how long to wait.
+//!
+//! [`RetryPolicy`] says how often and how long to retry; [`RetryMiddleware`] applies it to API
+//! calls. [`crate::Client`] installs the middleware by default, outside the authentication layer,
+//! so every retry carries the newest token. The token endpoint's own retries follow the same
+//! policy.
+//!
+//! What is retried:
+//!
+//! | answer | GET, HEAD, DELETE | POST, PUT, PATCH |
+//! |---|---|---|
+//! | connection failed before the request was sent | yes | yes |
+//! | 429 Too Many Requests | yes | yes |
+//! | 502, 503, 504 | yes | no: the API may have acted on it |
+//! | 500 | GET and HEAD only | no |
+//! | timeout or connection lost after sending | yes | no |
+//!
+//! A `Retry-After` header (seconds or an HTTP date) sets the wait, capped by
+//! [`RetryPolicy::retry_after_cap`]; otherwise the wait grows exponentially with jitter.
+
+mod decision;
+mod middleware;
+mod policy;
+mod retry_after;
+
+pub use middleware::RetryMiddleware;
+pub use policy::RetryPolicy;
+pub(crate) use retry_after::retry_after;
