@@ -20,6 +20,8 @@ mod transport;
 
 pub mod auth;
 pub mod retry;
+#[cfg(feature = "test-util")]
+pub mod testing;
 pub mod types;
 
 #[allow(

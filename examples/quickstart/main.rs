@@ -1,5 +1,5 @@
-//! The quickstart: authenticate, read the balance and the catalogue, deploy an instance and
-//! read it back.
+//! The quickstart: authenticate, read the balance and the catalogue, deploy an instance, wait
+//! until it runs, delete it and wait until it is gone.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -7,11 +7,15 @@
 //!
 //! With `DATACRUNCH_CLIENT_ID` and `DATACRUNCH_CLIENT_SECRET` (or `VERDA_CLIENT_ID` and
 //! `VERDA_CLIENT_SECRET`) set, it talks to the real API and only reads: deploying costs money.
-//! Without them it starts a small fake API on localhost and runs the whole flow against it.
+//! Without them it runs the whole flow against the SDK's fake API (`datacrunch::testing`) on
+//! localhost.
 
-mod fake_api;
+use std::time::Duration;
 
-use datacrunch::types::{DeployInstanceRequest, ImageType, InstanceType, LocationCode};
+use datacrunch::testing::FakeApi;
+use datacrunch::types::{
+    DeployInstanceRequest, ImageType, InstanceActionRequest, InstanceId, InstanceStatus, InstanceType, LocationCode,
+};
 use datacrunch::{Client, Error};
 
 #[tokio::main]
@@ -19,7 +23,10 @@ async fn main() -> Result<(), Error> {
     let real = std::env::var_os("DATACRUNCH_CLIENT_ID")
         .or_else(|| std::env::var_os("VERDA_CLIENT_ID"))
         .is_some();
-    let fake = (!real).then(fake_api::start);
+    let fake = match real {
+        true => None,
+        false => Some(FakeApi::start().await),
+    };
     let client = match &fake {
         None => Client::from_env()?,
         Some(fake) => {
@@ -27,14 +34,12 @@ async fn main() -> Result<(), Error> {
                 "No credentials in the environment: using a fake API at {}",
                 fake.base_url()
             );
-            Client::builder()
-                .base_url(fake.url("/v1"))
-                .credentials(fake_api::CLIENT_ID, fake_api::CLIENT_SECRET)
-                .build()?
+            fake.provision_time(Duration::from_secs(3));
+            fake.client()
         }
     };
 
-    // The first call fetches an access token; later calls reuse it until shortly before expiry.
+    // The first call fetches an access token; later calls reuse it, renewed in the background.
     let balance = client.get_balance().send().await?;
     println!("Balance: {} {}", balance.amount, balance.currency);
 
@@ -68,12 +73,43 @@ async fn main() -> Result<(), Error> {
         .await?
         .into_inner()
         .into_inner();
-    println!("Deployed instance {id}");
+    println!("Deployed instance {id}; waiting until it runs");
 
-    let instance = client.get_instance_by_id().id(&id).send().await?;
+    let instance = wait_until_running(&client, &id).await?;
     println!(
-        "Instance {} is {} ({})",
-        instance.hostname, instance.status, instance.instance_type
+        "Instance {} is {} at {}",
+        instance.hostname,
+        instance.status,
+        instance.ip.as_deref().unwrap_or("?")
     );
+
+    let delete = InstanceActionRequest::builder().id(id.clone()).action("delete");
+    client.instance_action().body(delete).send().await?;
+    println!("Deleting instance {id}; waiting until it is gone");
+    wait_until_gone(&client, &id).await?;
+    println!("Instance {id} is gone");
     Ok(())
+}
+
+/// Reads the instance every second until it runs.
+async fn wait_until_running(client: &Client, id: &InstanceId) -> Result<datacrunch::types::Instance, Error> {
+    loop {
+        let instance = client.get_instance_by_id().id(id).send().await?.into_inner();
+        println!("  status: {}", instance.status);
+        if instance.status == InstanceStatus::Running {
+            return Ok(instance);
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Reads the instance every second until the API answers 404.
+async fn wait_until_gone(client: &Client, id: &InstanceId) -> Result<(), Error> {
+    loop {
+        match client.get_instance_by_id().id(id).send().await {
+            Err(error) if error.is_not_found() => return Ok(()),
+            Err(error) => return Err(error),
+            Ok(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+        }
+    }
 }

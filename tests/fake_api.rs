@@ -1,0 +1,314 @@
+//! The test kit's fake API, exercised through the SDK as a downstream test would, on paused time.
+
+mod common;
+
+use std::time::Duration;
+
+use datacrunch::retry::RetryPolicy;
+use datacrunch::testing::FakeApi;
+use datacrunch::types::{
+    AddSshKeyRequest, AddStartupScriptRequest, CreateVolumeRequest, DeployInstanceRequest, InstanceActionRequest,
+    InstanceId, InstanceStatus, LocationCode, VolumeStatus,
+};
+use datacrunch::{ClientInfo, Error};
+use reqwest::StatusCode;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+fn deploy_request(hostname: &str) -> datacrunch::types::builder::DeployInstanceRequest {
+    DeployInstanceRequest::builder()
+        .instance_type("1H100.80S.22V")
+        .image("ubuntu-24.04-cuda-12.8-open-docker")
+        .hostname(hostname)
+        .description("test instance")
+        .location_code(LocationCode::Fin03)
+}
+
+fn action(id: &InstanceId, action: &str) -> datacrunch::types::builder::InstanceActionRequest {
+    InstanceActionRequest::builder().id(id.clone()).action(action)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_whole_flow_token_create_list_act_delete() {
+    let fake = FakeApi::start().await;
+    fake.provision_time(60 * SECOND);
+    let client = fake.client();
+
+    let key = client
+        .add_ssh_keys()
+        .body(
+            AddSshKeyRequest::builder()
+                .name("laptop")
+                .key("ssh-ed25519 AAAA me@laptop"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_inner();
+    let ssh_key = client.get_ssh_key_by_id().id(&key).send().await.unwrap().into_inner();
+    assert_eq!(ssh_key.name, "laptop");
+
+    let id = client
+        .deploy_instance()
+        .body(deploy_request("trainer").ssh_key_ids(vec![key.clone()]))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_inner();
+    let status = |client: datacrunch::Client, id: datacrunch::types::InstanceId| async move {
+        client
+            .get_instance_by_id()
+            .id(&id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .status
+    };
+    assert_eq!(status(client.clone(), id.clone()).await, InstanceStatus::Ordered);
+    tokio::time::sleep(30 * SECOND).await;
+    assert_eq!(status(client.clone(), id.clone()).await, InstanceStatus::Provisioning);
+    tokio::time::sleep(30 * SECOND).await;
+    let running = client.get_instance_by_id().id(&id).send().await.unwrap().into_inner();
+    assert_eq!(running.status, InstanceStatus::Running);
+    assert!(running.ip.is_some());
+    let listed = client.get_all_instances().status("running").send().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(fake.volume_count(), 1, "the OS volume");
+
+    client
+        .instance_action()
+        .body(action(&id, "shutdown"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(client.clone(), id.clone()).await, InstanceStatus::Offline);
+    client
+        .instance_action()
+        .body(action(&id, "delete"))
+        .send()
+        .await
+        .unwrap();
+    let gone = client.get_instance_by_id().id(&id).send().await.unwrap_err();
+    assert!(gone.is_not_found(), "{gone:?}");
+    assert_eq!(fake.volume_count(), 0, "the OS volume goes with its instance");
+
+    assert_eq!(fake.token_requests(), 1);
+    assert_eq!(
+        (
+            fake.requests_for("deploy_instance"),
+            fake.requests_for("instance_action")
+        ),
+        (1, 2)
+    );
+    assert_eq!(fake.requests(), 11);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_volume_attached_to_an_instance_is_detached_when_the_instance_goes() {
+    let fake = FakeApi::start().await;
+    let client = fake.client();
+    let instance = client
+        .deploy_instance()
+        .body(deploy_request("db"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_inner();
+    let volume = client
+        .create_volume()
+        .body(
+            CreateVolumeRequest::builder()
+                .type_("NVMe")
+                .name("data")
+                .size(500)
+                .location_code(LocationCode::Fin03)
+                .instance_id(instance.clone()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_inner();
+    let read = |client: datacrunch::Client, id: datacrunch::types::VolumeId| async move {
+        client.get_volume_by_id().id(&id).send().await.unwrap().into_inner()
+    };
+    assert_eq!(
+        read(client.clone(), volume.clone()).await.status,
+        VolumeStatus::Attached
+    );
+
+    client
+        .instance_action()
+        .body(action(&instance, "delete"))
+        .send()
+        .await
+        .unwrap();
+    let detached = read(client.clone(), volume.clone()).await;
+    assert_eq!(detached.status, VolumeStatus::Detached);
+    assert_eq!(detached.instance_id, None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn tokens_expire_rotate_and_can_be_revoked() {
+    let fake = FakeApi::start().await;
+    fake.token_lifetime(100 * SECOND);
+    let client = fake.client();
+
+    client.get_balance().send().await.unwrap();
+    tokio::time::sleep(60 * SECOND).await; // past the renewal point (half the life)
+    client.get_balance().send().await.unwrap();
+    tokio::time::sleep(SECOND).await;
+    assert_eq!(fake.token_requests(), 2, "one renewal with the rotated refresh token");
+
+    // Revoked: the API answers 401, the refresh token is refused too, client credentials work.
+    fake.revoke_tokens();
+    client.get_balance().send().await.unwrap();
+    assert_eq!(fake.token_requests(), 4);
+    assert_eq!(fake.requests_for("get_balance"), 4);
+
+    let wrong = datacrunch::Client::builder()
+        .base_url(fake.base_url())
+        .credentials("fake-client-id", "not-the-secret")
+        .build()
+        .unwrap();
+    let error = wrong.get_balance().send().await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::Auth(datacrunch::auth::AuthError::InvalidCredentials { .. })
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_expired_token_is_refused_by_the_fake() {
+    let fake = FakeApi::start().await;
+    fake.token_lifetime(10 * SECOND);
+    let client = fake.client();
+    client.get_balance().send().await.unwrap();
+    // The SDK renews on time; a hand-made request with the first, now dead, token shows the
+    // fake's answer.
+    tokio::time::sleep(11 * SECOND).await;
+    let raw = reqwest::Client::new()
+        .get(format!("{}/balance", fake.base_url()))
+        .bearer_auth("fake-access-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = raw.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized_request");
+    client.get_balance().send().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn bodies_are_validated_and_unknown_ids_are_not_found() {
+    let fake = FakeApi::start().await;
+    let client = fake.client();
+    let missing_hostname = serde_json::json!({
+        "instance_type": "1H100.80S.22V",
+        "image": "ubuntu-24.04",
+        "description": "no hostname",
+        "location_code": "FIN-03"
+    });
+    let answer = client
+        .inner()
+        .http()
+        .post(format!("{}/instances", fake.base_url()))
+        .json(&missing_hostname)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_request");
+    assert!(body["message"].as_str().unwrap().contains("hostname"), "{body}");
+
+    let error = client
+        .get_instance_by_id()
+        .id("no-such-instance")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found());
+    let error = client.get_ssh_key_by_id().id("no-such-key").send().await.unwrap_err();
+    assert_eq!(error.code(), Some(&datacrunch::types::ErrorCode::NotFound));
+    let error = client
+        .deploy_instance()
+        .body(deploy_request("x").instance_type("9X999.1V"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
+}
+
+#[tokio::test(start_paused = true)]
+async fn startup_scripts_are_paginated_as_the_live_api() {
+    let fake = FakeApi::start().await;
+    let client = fake.client();
+    for n in 0..25 {
+        client
+            .add_scripts()
+            .body(
+                AddStartupScriptRequest::builder()
+                    .name(format!("script-{n}"))
+                    .script("#!/bin/sh"),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let first_page = client.get_scripts().send().await.unwrap();
+    assert_eq!(first_page.len(), 10);
+    assert_eq!(first_page.headers()["x-total-count"], "25");
+    let last = client
+        .inner()
+        .http()
+        .get(format!("{}/scripts?page=3&pageSize=10", fake.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(last.headers()["x-page"], "3");
+    assert_eq!(last.json::<Vec<serde_json::Value>>().await.unwrap().len(), 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn faults_latency_and_rate_limits_on_demand() {
+    let fake = FakeApi::start().await;
+    let client = fake
+        .client_builder()
+        .retry_policy(RetryPolicy::default().without_jitter())
+        .build()
+        .unwrap();
+    client.get_balance().send().await.unwrap();
+
+    fake.fail_next(2, StatusCode::SERVICE_UNAVAILABLE);
+    client.get_balance().send().await.unwrap(); // retried by the client
+    assert_eq!(fake.requests_for("get_balance"), 4);
+
+    fake.fail_next_with_html(1, StatusCode::BAD_GATEWAY);
+    let no_retries = fake.client_builder().retry_policy(RetryPolicy::none()).build().unwrap();
+    let error = no_retries.get_balance().send().await.unwrap_err();
+    match &error {
+        Error::Api { status, error } => {
+            assert_eq!(*status, StatusCode::BAD_GATEWAY);
+            assert!(error.message.contains("<html>"), "{error:?}");
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
+
+    fake.rate_limit_next(1, 2 * SECOND);
+    let started = tokio::time::Instant::now();
+    client.get_balance().send().await.unwrap();
+    assert_eq!(started.elapsed(), 2 * SECOND);
+
+    fake.latency(3 * SECOND);
+    let started = tokio::time::Instant::now();
+    client.get_balance().send().await.unwrap();
+    assert_eq!(started.elapsed(), 3 * SECOND);
+}
