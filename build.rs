@@ -9,9 +9,11 @@
 //! arrive in several shapes). A generic argument is resolved the same way, so
 //! `OneOrFirst<SshKey>` becomes `crate::types::OneOrFirst<crate::types::SshKey>`.
 //!
-//! The generated code is then adjusted in two ways, on its syntax tree (see [`adjust_builders`]):
-//! every builder's `send` returns [`datacrunch::Error`] instead of progenitor's error, and every
-//! path parameter goes through `crate::path::encode_segment`, which refuses `.` and `..`.
+//! The generated code is then adjusted on its syntax tree: every builder's `send` returns
+//! `datacrunch::Error` instead of progenitor's error, every path parameter goes through
+//! `crate::path::encode_segment`, which refuses `.` and `..` (see [`adjust_builders`]), and the
+//! generated constructors `Client::new` and `Client::new_with_client`, which would bypass
+//! authentication and retries, are private to the crate (see [`hide_constructors`]).
 
 use std::path::PathBuf;
 
@@ -39,6 +41,7 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
         .map_err(|e| format!("progenitor failed on openapi.yaml: {e}"))?;
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
     adjust_builders(&mut file)?;
+    hide_constructors(&mut file)?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -104,6 +107,37 @@ fn adjust_builders(file: &mut syn::File) -> Result<(), String> {
         return Err("progenitor output has no builder `send` method".to_owned());
     }
     Ok(())
+}
+
+/// Makes `Client::new` and `Client::new_with_client` `pub(crate)`: a caller builds a client with
+/// `Client::builder()`, which sets up the transport those constructors take.
+fn hide_constructors(file: &mut syn::File) -> Result<(), String> {
+    let client_impl = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Impl(block)
+                if block.trait_.is_none()
+                    && matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client")) =>
+            {
+                Some(block)
+            }
+            _ => None,
+        })
+        .ok_or("progenitor output has no `impl Client`")?;
+    let mut hidden = 0;
+    for item in &mut client_impl.items {
+        if let syn::ImplItem::Fn(f) = item
+            && (f.sig.ident == "new" || f.sig.ident == "new_with_client")
+        {
+            f.vis = syn::parse_quote!(pub(crate));
+            hidden += 1;
+        }
+    }
+    match hidden {
+        2 => Ok(()),
+        _ => Err("progenitor output no longer has `Client::new` and `Client::new_with_client`".to_owned()),
+    }
 }
 
 /// Turns the generated `send` into the private `send_unwrapped` and returns the public wrapper.

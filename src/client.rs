@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use reqwest_middleware::Middleware;
 
-use crate::auth::{AuthOptions, Credentials};
+use crate::auth::{AuthOptions, Credentials, profile};
+use crate::environment::Environment;
 use crate::retry::{RetryMiddleware, RetryPolicy};
 use crate::transport::Transport;
 use crate::{Client, Error};
@@ -38,10 +39,7 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// Builds a client from the environment: `DATACRUNCH_CLIENT_ID` and
-    /// `DATACRUNCH_CLIENT_SECRET` (or the provider's newer names `VERDA_CLIENT_ID` and
-    /// `VERDA_CLIENT_SECRET`), and optionally `DATACRUNCH_BASE_URL` (or `VERDA_BASE_URL`). The
-    /// `DATACRUNCH_*` name wins when both are set.
+    /// Builds a client from the environment, as [`ClientBuilder::from_env`] describes.
     ///
     /// ```no_run
     /// let client = datacrunch::Client::from_env()?;
@@ -50,13 +48,22 @@ impl Client {
     pub fn from_env() -> Result<Client, Error> {
         Self::builder().from_env()?.build()
     }
+
+    /// Builds a client from a profile of the CLI's credentials file, as
+    /// [`ClientBuilder::profile`] describes.
+    ///
+    /// ```no_run
+    /// let staging = datacrunch::Client::from_profile("staging")?;
+    /// # Ok::<(), datacrunch::Error>(())
+    /// ```
+    pub fn from_profile(name: &str) -> Result<Client, Error> {
+        Self::builder().profile(name)?.build()
+    }
 }
 
-/// Reads the first set, non-empty variable of `names`.
-fn env_var(names: [&str; 2]) -> Option<String> {
-    names
-        .into_iter()
-        .find_map(|name| std::env::var(name).ok().filter(|value| !value.trim().is_empty()))
+/// The value of the first of `names` that is set and not blank.
+fn first_var(env: &Environment, names: [&str; 2]) -> Option<String> {
+    names.into_iter().find_map(|name| env.var(name))
 }
 
 /// Configures and builds a [`Client`]. Building does no network I/O.
@@ -71,6 +78,8 @@ pub struct ClientBuilder {
     credentials: Option<Credentials>,
     auth: AuthOptions,
     retry: RetryPolicy,
+    http: Option<reqwest::Client>,
+    environment: Environment,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -80,6 +89,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("credentials", &self.credentials)
             .field("auth", &self.auth)
             .field("retry", &self.retry)
+            .field("own_http_client", &self.http.is_some())
             .field("middleware", &self.middleware.len())
             .finish_non_exhaustive()
     }
@@ -101,6 +111,24 @@ impl ClientBuilder {
     /// Sets how long connecting may take (default [`DEFAULT_CONNECT_TIMEOUT`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sends every request, token requests included, with your own `reqwest::Client`: custom
+    /// root certificates, a proxy, a shared connection pool. Its timeouts, `User-Agent` and TLS
+    /// settings then apply; [`timeout`](Self::timeout), [`connect_timeout`](Self::connect_timeout)
+    /// and [`user_agent`](Self::user_agent) are ignored.
+    ///
+    /// ```
+    /// let http = reqwest::Client::builder()
+    ///     .timeout(std::time::Duration::from_secs(30))
+    ///     .build()
+    ///     .unwrap();
+    /// let client = datacrunch::Client::builder().http_client(http).build()?;
+    /// # Ok::<(), datacrunch::Error>(())
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
         self
     }
 
@@ -159,19 +187,79 @@ impl ClientBuilder {
         self
     }
 
-    /// Takes credentials and base URL from the environment, as [`Client::from_env`] describes.
-    /// A missing credential variable is an [`Error::Config`] that names it.
+    /// Reads environment variables and the credentials file from `environment` instead of the
+    /// process (see [`Environment`]); set it before [`from_env`](Self::from_env) or
+    /// [`profile`](Self::profile).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Takes credentials and base URL from the environment, in this order of precedence:
+    ///
+    /// 1. `DATACRUNCH_CLIENT_ID` and `DATACRUNCH_CLIENT_SECRET`, or the provider's newer names
+    ///    `VERDA_CLIENT_ID` and `VERDA_CLIENT_SECRET` (the `DATACRUNCH_*` name wins when both are
+    ///    set);
+    /// 2. when neither credential variable is set, the CLI's credentials file (see
+    ///    [`profile`](Self::profile)), profile `VERDA_PROFILE`, else `default`, else its only one.
+    ///
+    /// The base URL comes from `DATACRUNCH_BASE_URL` (or `VERDA_BASE_URL`), else the profile's
+    /// `verda_base_url`, else the default. A missing credential is an [`Error::Config`] naming
+    /// the variable. Builder methods called afterwards override what this set.
     pub fn from_env(mut self) -> Result<Self, Error> {
         let missing =
             |name: &str, alias: &str| Error::Config(format!("environment variable {name} (or {alias}) is not set"));
-        let id = env_var(["DATACRUNCH_CLIENT_ID", "VERDA_CLIENT_ID"])
-            .ok_or_else(|| missing("DATACRUNCH_CLIENT_ID", "VERDA_CLIENT_ID"))?;
-        let secret = env_var(["DATACRUNCH_CLIENT_SECRET", "VERDA_CLIENT_SECRET"])
-            .ok_or_else(|| missing("DATACRUNCH_CLIENT_SECRET", "VERDA_CLIENT_SECRET"))?;
-        if let Some(base_url) = env_var(["DATACRUNCH_BASE_URL", "VERDA_BASE_URL"]) {
+        let id = first_var(&self.environment, ["DATACRUNCH_CLIENT_ID", "VERDA_CLIENT_ID"]);
+        let secret = first_var(&self.environment, ["DATACRUNCH_CLIENT_SECRET", "VERDA_CLIENT_SECRET"]);
+        self = match (id, secret) {
+            (Some(id), Some(secret)) => self.credentials(id, secret),
+            (None, None) => match profile::load(&self.environment, None)? {
+                Some(profile) => self.with_profile(profile),
+                None => {
+                    let looked_at = profile::credentials_file(&self.environment)
+                        .map_or_else(|| "no home directory".to_owned(), |path| path.display().to_string());
+                    return Err(Error::Config(format!(
+                        "environment variable DATACRUNCH_CLIENT_ID (or VERDA_CLIENT_ID) is not set, and there \
+                         is no credentials file ({looked_at})"
+                    )));
+                }
+            },
+            (None, Some(_)) => return Err(missing("DATACRUNCH_CLIENT_ID", "VERDA_CLIENT_ID")),
+            (Some(_), None) => return Err(missing("DATACRUNCH_CLIENT_SECRET", "VERDA_CLIENT_SECRET")),
+        };
+        if let Some(base_url) = first_var(&self.environment, ["DATACRUNCH_BASE_URL", "VERDA_BASE_URL"]) {
             self.base_url = Some(base_url);
         }
-        Ok(self.credentials(id, secret))
+        Ok(self)
+    }
+
+    /// Takes credentials and base URL from profile `name` of the credentials file the provider's
+    /// CLI writes: `VERDA_SHARED_CREDENTIALS_FILE`, else `$VERDA_HOME/credentials`, else
+    /// `~/.verda/credentials`. It is an INI file with a section per profile holding
+    /// `verda_client_id`, `verda_client_secret` and optionally `verda_base_url`. A file that other
+    /// users can read is used, with a warning in the log.
+    ///
+    /// ```no_run
+    /// let client = datacrunch::Client::builder().profile("staging")?.build()?;
+    /// # Ok::<(), datacrunch::Error>(())
+    /// ```
+    pub fn profile(self, name: &str) -> Result<Self, Error> {
+        match profile::load(&self.environment, Some(name))? {
+            Some(profile) => Ok(self.with_profile(profile)),
+            None => Err(Error::Config(format!(
+                "profile [{name}]: no credentials file ({})",
+                profile::credentials_file(&self.environment)
+                    .map_or_else(|| "no home directory".to_owned(), |path| path.display().to_string())
+            ))),
+        }
+    }
+
+    fn with_profile(mut self, profile: profile::Profile) -> Self {
+        self.credentials = Some(profile.credentials);
+        if profile.base_url.is_some() {
+            self.base_url = profile.base_url;
+        }
+        self
     }
 
     /// Adds a middleware. Middleware run in the order added, before retries and authentication,
@@ -207,7 +295,10 @@ impl ClientBuilder {
             .to_owned();
         crate::auth::parse_api_url("base URL", &base_url, self.auth.allow_plain_http)?;
 
-        let http = http_client(self.timeout, self.connect_timeout, self.user_agent.as_deref())?;
+        let http = match self.http {
+            Some(http) => http,
+            None => http_client(self.timeout, self.connect_timeout, self.user_agent.as_deref())?,
+        };
 
         let mut stack = reqwest_middleware::ClientBuilder::new(http.clone());
         for middleware in self.middleware {

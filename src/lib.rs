@@ -11,9 +11,14 @@
 //! # }
 //! ```
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+compile_error!("datacrunch needs a TLS backend: enable the feature `rustls` (the default) or `native-tls`");
+
 mod client;
+mod environment;
 mod error;
 mod path;
 mod transport;
@@ -26,6 +31,7 @@ pub mod types;
 
 #[allow(
     clippy::all,
+    dead_code, // Client::new is unused: build.rs makes it private to the crate
     missing_docs,
     unused_imports,
     irrefutable_let_patterns,
@@ -36,6 +42,12 @@ mod generated {
 }
 
 pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, LEGACY_BASE_URL};
+pub use environment::Environment;
 pub use error::Error;
 pub use generated::{Client, ClientInfo, builder};
+/// A streamed response body, for operations that answer with bytes rather than JSON.
+pub use progenitor_client::ByteStream;
+/// A successful answer: the decoded body with the status and headers (`.status()`,
+/// `.headers()`, `.into_inner()`); it dereferences to the body.
+pub use progenitor_client::ResponseValue;
 pub use transport::Transport;

@@ -1,0 +1,65 @@
+//! The CLI's credentials file: INI sections of `verda_client_id`, `verda_client_secret` and an
+//! optional `verda_base_url`, one section per profile.
+
+use std::path::PathBuf;
+
+use super::Credentials;
+use crate::Error;
+use crate::environment::Environment;
+
+/// A profile read from the credentials file.
+#[derive(Debug)]
+pub(crate) struct Profile {
+    pub(crate) credentials: Credentials,
+    pub(crate) base_url: Option<String>,
+}
+
+/// Where the credentials file is: `VERDA_SHARED_CREDENTIALS_FILE`, else
+/// `$VERDA_HOME/credentials`, else `~/.verda/credentials`.
+pub(crate) fn credentials_file(env: &Environment) -> Option<PathBuf> {
+    if let Some(file) = env.var("VERDA_SHARED_CREDENTIALS_FILE") {
+        return Some(PathBuf::from(file));
+    }
+    if let Some(home) = env.var("VERDA_HOME") {
+        return Some(PathBuf::from(home).join("credentials"));
+    }
+    env.home().map(|home| home.join(".verda").join("credentials"))
+}
+
+/// Reads profile `name`, or when `None` the one `VERDA_PROFILE` names, else `default`, else the
+/// file's only profile. `Ok(None)` when there is no credentials file.
+pub(crate) fn load(env: &Environment, name: Option<&str>) -> Result<Option<Profile>, Error> {
+    let Some(path) = credentials_file(env) else {
+        return Ok(None);
+    };
+    let shown = path.display();
+    let text = env
+        .read(&path)
+        .map_err(|e| Error::Config(format!("credentials file {shown}: {e}")))?;
+    let Some(text) = text else { return Ok(None) };
+    if env.mode(&path).is_some_and(|mode| mode & 0o077 != 0) {
+        tracing::warn!(file = %shown, "the credentials file is readable by other users; restrict it with chmod 600");
+    }
+    let ini = ini::Ini::load_from_str(&text).map_err(|e| Error::Config(format!("credentials file {shown}: {e}")))?;
+    let profiles: Vec<&str> = ini.sections().flatten().collect();
+    let chosen = name.map(str::to_owned).or_else(|| env.var("VERDA_PROFILE"));
+    let name = match chosen {
+        Some(name) => name,
+        None if profiles.contains(&"default") => "default".to_owned(),
+        None if profiles.len() == 1 => profiles[0].to_owned(),
+        None => {
+            return Err(Error::Config(format!(
+                "credentials file {shown} has no [default] profile; choose one of {profiles:?} with VERDA_PROFILE"
+            )));
+        }
+    };
+    let section = ini
+        .section(Some(name.as_str()))
+        .ok_or_else(|| Error::Config(format!("credentials file {shown} has no profile [{name}]")))?;
+    let key = |key: &str| section.get(key).map(str::trim).filter(|value| !value.is_empty());
+    let required = |k: &str| key(k).ok_or_else(|| Error::Config(format!("profile [{name}] in {shown} has no {k}")));
+    Ok(Some(Profile {
+        credentials: Credentials::new(required("verda_client_id")?, required("verda_client_secret")?),
+        base_url: key("verda_base_url").map(str::to_owned),
+    }))
+}
