@@ -55,7 +55,8 @@ async fn get_access_token_sends_json_client_credentials() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
 
     assert_eq!(token.access_token, "header.payload-one.sig");
     assert_eq!(token.refresh_token.as_deref(), Some("header.refresh-one.sig"));
@@ -89,7 +90,8 @@ async fn get_access_token_refresh_grant_with_minimal_answer() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
 
     assert_eq!(token.access_token, "at-0043");
     assert_eq!(token.refresh_token, None);
@@ -1119,7 +1121,8 @@ async fn add_instance_tag_returns_the_stored_tag() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
     assert_eq!(tag.id.as_deref(), Some("tag_cost-center_3"));
     assert_eq!(tag.key, "cost-center");
     assert_eq!(tag.value.as_deref(), Some("ml-42"));
@@ -1420,7 +1423,8 @@ async fn add_cluster_tag_freeform() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
     assert_eq!(tag.key, "critical");
     assert_eq!(tag.value.as_deref(), Some(""));
     mock.assert_async().await;

@@ -356,7 +356,7 @@ async fn create_deployment_sends_the_full_body() {
     mock.assert_async().await;
 
     assert_eq!(created.status(), 201);
-    let created = created.into_inner();
+    let created = created.into_inner().expect("the answer has a body");
     assert_eq!(created.name, "whisper");
     assert!(created.is_spot);
     assert_eq!(created.containers[0].exposed_port.get(), 8000);
@@ -497,7 +497,8 @@ async fn update_deployment() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
     mock.assert_async().await;
 
     assert_eq!(
@@ -767,7 +768,8 @@ async fn update_scaling_sends_a_subset() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
     mock.assert_async().await;
 
     assert_eq!(scaling.max_replica_count.map(|n| n.get()), Some(12));
@@ -916,7 +918,7 @@ async fn add_env_vars_answers_a_listing() {
     mock.assert_async().await;
 
     assert_eq!(result.status(), 201);
-    match result.into_inner() {
+    match result.into_inner().expect("the answer has a body") {
         EnvVarsResult::EnvVarListing(listing) => match &listing[0] {
             EnvVarEntry::ContainerEnvVars(group) => assert_eq!(group.env[1].name, "LOG_LEVEL"),
             other => panic!("expected a container group, got {other:?}"),
@@ -961,7 +963,7 @@ async fn update_env_vars_answers_one_group() {
         .into_inner();
     mock.assert_async().await;
 
-    match result {
+    match result.expect("the answer has a body") {
         EnvVarsResult::ContainerEnvVars(group) => {
             assert_eq!(group.container_name, "api-0");
             assert_eq!(group.env, vec![env_var("HF_TOKEN", "hf-token-2", EnvVarType::Secret)]);
@@ -995,7 +997,7 @@ async fn delete_env_vars_sends_a_json_body() {
         .into_inner();
     mock.assert_async().await;
 
-    match result {
+    match result.expect("the answer has a body") {
         EnvVarsResult::EnvVarListing(listing) => {
             assert!(matches!(&listing[0], EnvVarEntry::ContainerEnvVars(group) if group.env.is_empty()));
         }

@@ -879,7 +879,8 @@ async fn add_volume_tag_returns_the_tag() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
 
     assert_eq!(tag.id.as_deref(), Some("tag_owner_3"));
     assert_eq!(tag.key, "owner");
@@ -908,7 +909,8 @@ async fn add_volume_tag_without_a_value() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
 
     assert_eq!(tag.value.as_deref(), Some(""));
     mock.assert_async().await;
@@ -1076,7 +1078,8 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
 
     assert_eq!(job.name, "embed-corpus");
     assert_eq!(job.endpoint_base_url, "https://containers.example.test/embed-corpus");
@@ -1207,7 +1210,8 @@ async fn update_job_deployment_sends_only_the_changed_parts() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
 
     assert_eq!(job.scaling.unwrap().max_replica_count, Some(8.into()));
     assert_eq!(job.container_registry_settings, None);

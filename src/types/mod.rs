@@ -17,4 +17,4 @@ pub use crate::generated::types::*;
 pub use enums::*;
 pub use ids::{ClusterId, InstanceId, SshKeyId, StartupScriptId, VolumeId};
 pub use numbers::{Decimal, FlexibleBool, InvalidDecimal, WholeNumber};
-pub use shapes::{CreatedId, SingleItem};
+pub use shapes::{CreatedId, Maybe, SingleItem};

@@ -1,4 +1,4 @@
-//! Response shapes that vary between API versions: ids and single items.
+//! Response shapes that vary between API versions: ids, single items and bodies that may be absent.
 
 use std::fmt;
 use std::ops::Deref;
@@ -133,3 +133,18 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for SingleItem<T> {
         }
     }
 }
+
+/// The body of a 2xx answer that may be absent.
+///
+/// Operations that change something (create, update, act) may answer any 2xx status with or
+/// without a body; the transport turns a missing body into JSON `null`, which decodes as `None`.
+///
+/// ```
+/// use datacrunch::types::{Maybe, Tag};
+///
+/// let answered: Maybe<Tag> = serde_json::from_str(r#"{"key":"team","value":"ml"}"#).unwrap();
+/// assert_eq!(answered.unwrap().key, "team");
+/// let empty: Maybe<Tag> = serde_json::from_str("null").unwrap();
+/// assert!(empty.is_none());
+/// ```
+pub type Maybe<T> = Option<T>;
