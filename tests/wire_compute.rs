@@ -253,7 +253,7 @@ async fn get_images_filtered_by_instance_type() {
     assert_eq!(images.len(), 2);
     assert_eq!(images[0].image_type, ImageType::Ubuntu2404Cuda128OpenDocker);
     assert_eq!(images[0].is_default, Some(true));
-    assert_eq!(images[0].details, vec!["Ubuntu 24.04", "CUDA 12.8", "Docker"]);
+    assert_eq!(images[0].details, Some(vec!["Ubuntu 24.04".into(), "CUDA 12.8".into(), "Docker".into()]));
     assert_eq!(images[1].image_type, ImageType::Unknown("rocky-10-cuda-14.0".into()));
     assert_eq!(images[1].category, None);
     assert_eq!(
@@ -277,7 +277,7 @@ async fn get_images_without_filter_sends_no_query() {
 
     let images = client.get_images().send().await.unwrap().into_inner();
     assert_eq!(images[0].image_type, ImageType::Ubuntu2204);
-    assert!(images[0].details.is_empty());
+    assert_eq!(images[0].details, None);
     mock.assert_async().await;
 }
 
@@ -396,10 +396,10 @@ async fn get_instances_types_prices_as_strings_and_numbers() {
     assert_eq!(a100.storage.as_ref().unwrap().size_in_gigabytes, None);
     assert_eq!(
         a100.supported_os,
-        vec![
+        Some(vec![
             ImageType::Ubuntu2404Cuda128OpenDocker,
             ImageType::Unknown("ubuntu-26.04-cuda-14.0".into())
-        ]
+        ])
     );
 
     let cpu = &types[1];
@@ -452,7 +452,7 @@ async fn get_instance_type_with_all_query_parameters() {
     assert_eq!(info.instance_type, InstanceType::B200x1_30V);
     assert_eq!(info.spot_price.as_ref().unwrap().as_str(), "1.87");
     assert_eq!(info.dynamic_price.as_ref().unwrap().as_str(), "3.1");
-    assert_eq!(info.best_for, vec!["Inference"]);
+    assert_eq!(info.best_for, Some(vec!["Inference".into()]));
     assert_eq!(info.cpu, None);
     mock.assert_async().await;
 }
@@ -490,11 +490,11 @@ async fn get_instance_type_price_history_map_keyed_by_type() {
     let h200 = &history["1H200.141S.44V"];
     assert_eq!(h200.len(), 2);
     assert_eq!(h200[0].date, "2025-03-02T00:00:00Z");
-    assert_eq!(h200[0].fixed_price_per_hour.as_str(), "3.59");
-    assert_eq!(h200[0].dynamic_price_per_hour.as_str(), "2.8899999999999997");
-    assert_eq!(h200[1].dynamic_price_per_hour.as_str(), "2.95");
+    assert_eq!(h200[0].fixed_price_per_hour.as_ref().unwrap().as_str(), "3.59");
+    assert_eq!(h200[0].dynamic_price_per_hour.as_ref().unwrap().as_str(), "2.8899999999999997");
+    assert_eq!(h200[1].dynamic_price_per_hour.as_ref().unwrap().as_str(), "2.95");
     assert_eq!(h200[1].currency, Some(Currency::Usd));
-    assert_eq!(history["1L40S.20V"][0].dynamic_price_per_hour.as_str(), "0.91");
+    assert_eq!(history["1L40S.20V"][0].dynamic_price_per_hour.as_ref().unwrap().as_str(), "0.91");
     mock.assert_async().await;
 }
 
@@ -529,11 +529,11 @@ async fn get_all_availability_for_spot_in_one_location() {
     assert_eq!(availability[0].location_code, LocationCode::Fin02);
     assert_eq!(
         availability[0].availabilities,
-        vec![
+        Some(vec![
             InstanceType::H100x1_80S_30V,
             InstanceType::H200x8_141S_176V,
             InstanceType::Unknown("4Z900.64V".into())
-        ]
+        ])
     );
     mock.assert_async().await;
 }
@@ -609,7 +609,7 @@ async fn get_all_cluster_availability_per_location() {
     assert_eq!(availability[0].location_code, LocationCode::Fin01);
     assert_eq!(
         availability[0].availabilities,
-        vec![ClusterType::B200x16, ClusterType::Unknown("64B300".into())]
+        Some(vec![ClusterType::B200x16, ClusterType::Unknown("64B300".into())])
     );
     mock.assert_async().await;
 }
@@ -686,6 +686,7 @@ async fn get_all_instances_filtered_by_status() {
                     "status": "running",
                     "hostname": "small-box",
                     "price_per_hour": "0.49",
+                    "ssh_key_ids": null,
                     "tags": null
                 }
             ]));
@@ -721,7 +722,7 @@ async fn get_all_instances_filtered_by_status() {
     assert_eq!(second.instance_type, InstanceType::A6000x1_10V);
     assert_eq!(second.price_per_hour.as_ref().unwrap().as_str(), "0.49");
     assert_eq!(second.tags, None);
-    assert!(second.ssh_key_ids.is_empty());
+    assert_eq!(second.ssh_key_ids, None);
     mock.assert_async().await;
 }
 
@@ -1499,10 +1500,10 @@ async fn get_cluster_types_with_free_form_node_details() {
     assert_eq!(types.len(), 2);
     assert_eq!(types[0].cluster_type, ClusterType::H200x16);
     assert_eq!(types[0].price_per_hour.as_str(), "52.00");
-    assert_eq!(types[0].node_details, vec![json!("2 nodes of 8 GPUs")]);
-    assert_eq!(types[0].supported_os, vec![ImageType::Ubuntu2204Cuda124Cluster]);
+    assert_eq!(types[0].node_details, Some(vec![json!("2 nodes of 8 GPUs")]));
+    assert_eq!(types[0].supported_os, Some(vec![ImageType::Ubuntu2204Cuda124Cluster]));
     assert_eq!(types[1].price_per_hour.as_str(), "71.9");
-    assert_eq!(types[1].node_details[0]["InfiniBand"], json!("400 Gbit/s"));
+    assert_eq!(types[1].node_details.as_ref().unwrap()[0]["InfiniBand"], json!("400 Gbit/s"));
     mock.assert_async().await;
 }
 

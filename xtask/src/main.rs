@@ -4,6 +4,7 @@
 
 #[path = "../../build.rs"]
 mod build_script;
+mod answers;
 mod codegen;
 mod docs;
 mod import;
