@@ -836,7 +836,7 @@ async fn deploy_instance_full_body_and_bare_text_id() {
         .image(ImageType::Ubuntu2404Cuda130OpenDocker)
         .hostname("llm-eval")
         .description("evaluation box")
-        .location_code(Some(LocationCode::Fin02))
+        .location_code(LocationCode::Fin02)
         .ssh_key_ids(vec![
             "0f3e2d1c-aaaa-4bbb-8ccc-000000000001".into(),
             "0f3e2d1c-aaaa-4bbb-8ccc-000000000002".into(),
@@ -1325,7 +1325,7 @@ async fn create_cluster_answers_json_id() {
         .image(ImageType::Ubuntu2204Cuda124Cluster)
         .hostname("bw-cluster")
         .description("blackwell test")
-        .location_code(Some(LocationCode::Fin03))
+        .location_code(LocationCode::Fin03)
         .ssh_key_ids(vec!["0f3e2d1c-aaaa-4bbb-8ccc-000000000001".into()])
         .contract(Some(Contract::PayAsYouGo))
         .shared_volume(ClusterSharedVolumeRequest::builder().name("bw-shared").size(30000))
