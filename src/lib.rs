@@ -18,6 +18,7 @@ mod error;
 mod transport;
 
 pub mod auth;
+pub mod pagination;
 pub mod types;
 
 #[allow(
