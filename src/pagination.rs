@@ -101,15 +101,20 @@ where
         };
         let total = header_number(response.headers(), "x-total-count");
         let items: Vec<T> = response.into_inner().into();
-        if items.first().is_some_and(|first| cursor.previous_first.as_ref() == Some(first)) {
-            tracing::warn!(page = number.get(), "the API sent the same page again; stopping the listing");
+        if items
+            .first()
+            .is_some_and(|first| cursor.previous_first.as_ref() == Some(first))
+        {
+            tracing::warn!(
+                page = number.get(),
+                "the API sent the same page again; stopping the listing"
+            );
             return None;
         }
         let count = u64::try_from(items.len()).unwrap_or(u64::MAX);
         cursor.seen = cursor.seen.saturating_add(count);
-        let complete = count < page_size.get()
-            || total.is_some_and(|total| cursor.seen >= total)
-            || number.get() >= MAX_PAGES;
+        let complete =
+            count < page_size.get() || total.is_some_and(|total| cursor.seen >= total) || number.get() >= MAX_PAGES;
         cursor.next = if complete { None } else { number.checked_add(1) };
         cursor.previous_first = items.first().cloned();
         Some((Ok(Page { number, items, total }), cursor))

@@ -57,7 +57,10 @@ async fn all_scripts_follows_pages_until_a_short_one() {
 
     assert_eq!(all.len(), 130);
     assert_eq!(all[0].name, "setup-0");
-    assert_eq!(all[129].id, StartupScriptId::from("5c7d0000-0000-4000-8000-000000000129"));
+    assert_eq!(
+        all[129].id,
+        StartupScriptId::from("5c7d0000-0000-4000-8000-000000000129")
+    );
     first.assert_async().await;
     second.assert_async().await;
 }

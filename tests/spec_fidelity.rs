@@ -5,12 +5,12 @@
 
 mod common;
 
+use datacrunch::types::{ClusterSharedVolumeRequest, ClusterType, ImageType, InstanceType, LocationCode, VolumeType};
 use datacrunch::types::{
     ComputeSpecRequest, ContainerEnvVars, ContainerRequest, CreateClusterRequest, CreateDeploymentRequest,
     CreateSecretRequest, CreateVolumeRequest, DeployInstanceRequest, EnvVar, EnvVarType, EnvVarsResult,
     ScalingOptionsRequest, VolumeActionKind, VolumeActionRequest, VolumeId,
 };
-use datacrunch::types::{ClusterSharedVolumeRequest, ClusterType, ImageType, InstanceType, LocationCode, VolumeType};
 use httpmock::Method::{DELETE, GET, PATCH, POST, PUT};
 use serde_json::json;
 
@@ -56,7 +56,10 @@ async fn a_container_deployment_without_optional_fields_decodes() {
     let container = &deployment.containers.as_ref().unwrap()[0];
     assert_eq!(container.name, None);
     let healthcheck = container.healthcheck.as_ref().unwrap();
-    assert_eq!((healthcheck.enabled, healthcheck.path.as_deref()), (None, Some("/health")));
+    assert_eq!(
+        (healthcheck.enabled, healthcheck.path.as_deref()),
+        (None, Some("/health"))
+    );
     mock.assert_async().await;
 }
 
@@ -206,13 +209,15 @@ async fn env_var_changes_answering_empty_object_or_nothing_are_success() {
     let (server, client) = common::mock_api().await;
     let added = server
         .mock_async(|when, then| {
-            when.method(POST).path("/v1/container-deployments/whisper/environment-variables");
+            when.method(POST)
+                .path("/v1/container-deployments/whisper/environment-variables");
             then.status(200).header("content-type", JSON).body("{}");
         })
         .await;
     let updated = server
         .mock_async(|when, then| {
-            when.method(PATCH).path("/v1/container-deployments/whisper/environment-variables");
+            when.method(PATCH)
+                .path("/v1/container-deployments/whisper/environment-variables");
             then.status(200);
         })
         .await;
@@ -235,7 +240,10 @@ async fn env_var_changes_answering_empty_object_or_nothing_are_success() {
         .await
         .unwrap()
         .into_inner();
-    assert!(matches!(answer, Some(EnvVarsResult::EnvVarsAck(ref ack)) if ack.is_empty()), "{answer:?}");
+    assert!(
+        matches!(answer, Some(EnvVarsResult::EnvVarsAck(ref ack)) if ack.is_empty()),
+        "{answer:?}"
+    );
 
     let answer = client
         .update_container_deployment_env_vars()
@@ -275,7 +283,10 @@ async fn a_volume_clone_answering_bare_text_yields_the_id() {
         .name("v-src-copy".to_string());
     let ids = client.volume_action().body(body).send().await.unwrap().into_inner();
 
-    assert_eq!(ids.into_inner(), [VolumeId::from("7d1e0000-0000-4000-8000-00000000c10e")]);
+    assert_eq!(
+        ids.into_inner(),
+        [VolumeId::from("7d1e0000-0000-4000-8000-00000000c10e")]
+    );
     mock.assert_async().await;
 }
 

@@ -253,7 +253,10 @@ async fn get_images_filtered_by_instance_type() {
     assert_eq!(images.len(), 2);
     assert_eq!(images[0].image_type, ImageType::Ubuntu2404Cuda128OpenDocker);
     assert_eq!(images[0].is_default, Some(true));
-    assert_eq!(images[0].details, Some(vec!["Ubuntu 24.04".into(), "CUDA 12.8".into(), "Docker".into()]));
+    assert_eq!(
+        images[0].details,
+        Some(vec!["Ubuntu 24.04".into(), "CUDA 12.8".into(), "Docker".into()])
+    );
     assert_eq!(images[1].image_type, ImageType::Unknown("rocky-10-cuda-14.0".into()));
     assert_eq!(images[1].category, None);
     assert_eq!(
@@ -491,10 +494,20 @@ async fn get_instance_type_price_history_map_keyed_by_type() {
     assert_eq!(h200.len(), 2);
     assert_eq!(h200[0].date, "2025-03-02T00:00:00Z");
     assert_eq!(h200[0].fixed_price_per_hour.as_ref().unwrap().as_str(), "3.59");
-    assert_eq!(h200[0].dynamic_price_per_hour.as_ref().unwrap().as_str(), "2.8899999999999997");
+    assert_eq!(
+        h200[0].dynamic_price_per_hour.as_ref().unwrap().as_str(),
+        "2.8899999999999997"
+    );
     assert_eq!(h200[1].dynamic_price_per_hour.as_ref().unwrap().as_str(), "2.95");
     assert_eq!(h200[1].currency, Some(Currency::Usd));
-    assert_eq!(history["1L40S.20V"][0].dynamic_price_per_hour.as_ref().unwrap().as_str(), "0.91");
+    assert_eq!(
+        history["1L40S.20V"][0]
+            .dynamic_price_per_hour
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "0.91"
+    );
     mock.assert_async().await;
 }
 
@@ -1503,7 +1516,10 @@ async fn get_cluster_types_with_free_form_node_details() {
     assert_eq!(types[0].node_details, Some(vec![json!("2 nodes of 8 GPUs")]));
     assert_eq!(types[0].supported_os, Some(vec![ImageType::Ubuntu2204Cuda124Cluster]));
     assert_eq!(types[1].price_per_hour.as_str(), "71.9");
-    assert_eq!(types[1].node_details.as_ref().unwrap()[0]["InfiniBand"], json!("400 Gbit/s"));
+    assert_eq!(
+        types[1].node_details.as_ref().unwrap()[0]["InfiniBand"],
+        json!("400 Gbit/s")
+    );
     mock.assert_async().await;
 }
 

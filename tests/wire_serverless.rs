@@ -123,7 +123,10 @@ async fn container_types_accept_prices_as_strings_and_numbers() {
     assert_eq!(types.len(), 2);
     assert_eq!(types[0].serverless_price, Some("1.15".parse().unwrap()));
     assert_eq!(types[0].serverless_spot_price.as_ref().unwrap().as_str(), "0.46");
-    assert_eq!(types[0].memory.as_ref().unwrap().size_in_gigabytes.map(|n| n.get()), Some(120));
+    assert_eq!(
+        types[0].memory.as_ref().unwrap().size_in_gigabytes.map(|n| n.get()),
+        Some(120)
+    );
     assert_eq!(types[0].currency, Some(Currency::Eur));
     assert_eq!(types[1].serverless_price, Some("0.00412".parse().unwrap()));
     assert_eq!(types[1].instance_type.to_string(), "1B300.36V");
@@ -202,7 +205,10 @@ async fn list_deployments_accepts_both_image_shapes() {
         ContainerImageField::String("ghcr.io/acme/whisper:1.4".into())
     );
     assert_eq!(first.compute.as_ref().unwrap().size.get(), 2);
-    assert_eq!(first.compute.as_ref().unwrap().is_available.map(|b| b.get()), Some(true));
+    assert_eq!(
+        first.compute.as_ref().unwrap().is_available.map(|b| b.get()),
+        Some(true)
+    );
     assert_eq!(
         first
             .container_registry_settings
@@ -361,7 +367,10 @@ async fn create_deployment_sends_the_full_body() {
     let created = created.into_inner().expect("the answer has a body");
     assert_eq!(created.name, "whisper");
     assert_eq!(created.is_spot, Some(true));
-    assert_eq!(created.containers.as_ref().unwrap()[0].exposed_port.unwrap().get(), 8000);
+    assert_eq!(
+        created.containers.as_ref().unwrap()[0].exposed_port.unwrap().get(),
+        8000
+    );
     assert!(
         matches!(&created.containers.as_ref().unwrap()[0].image, ContainerImageField::ContainerImage(i) if i.last_updated_at.is_none())
     );
@@ -809,7 +818,10 @@ async fn replicas_are_wrapped_in_list() {
 
     assert_eq!(replicas.list.as_ref().unwrap().len(), 2);
     assert_eq!(replicas.list.as_ref().unwrap()[0].id, "whisper-7c9d-0");
-    assert_eq!(replicas.list.as_ref().unwrap()[0].started_at.as_deref(), Some("2025-03-14T09:30:00Z"));
+    assert_eq!(
+        replicas.list.as_ref().unwrap()[0].started_at.as_deref(),
+        Some("2025-03-14T09:30:00Z")
+    );
     assert_eq!(replicas.list.as_ref().unwrap()[1].status, "warming_up");
     assert_eq!(replicas.list.as_ref().unwrap()[1].started_at, None);
 }
@@ -846,8 +858,14 @@ async fn env_vars_grouped_by_container() {
         EnvVarEntry::ContainerEnvVarGroup(group) => {
             assert_eq!(group.container_name, "api-0");
             assert_eq!(group.env.as_ref().unwrap()[0].value_or_reference_to_secret, "large-v3");
-            assert_eq!(group.env.as_ref().unwrap()[1].type_, EnvVarType::Unknown("vault-ref".into()));
-            assert_eq!(serde_json::to_value(&group.env.as_ref().unwrap()[1].type_).unwrap(), json!("vault-ref"));
+            assert_eq!(
+                group.env.as_ref().unwrap()[1].type_,
+                EnvVarType::Unknown("vault-ref".into())
+            );
+            assert_eq!(
+                serde_json::to_value(&group.env.as_ref().unwrap()[1].type_).unwrap(),
+                json!("vault-ref")
+            );
         }
         other => panic!("expected a container group, got {other:?}"),
     }
@@ -971,7 +989,10 @@ async fn update_env_vars_answers_one_group() {
     match result.expect("the answer has a body") {
         EnvVarsResult::ContainerEnvVarGroup(group) => {
             assert_eq!(group.container_name, "api-0");
-            assert_eq!(group.env, Some(vec![env_var("HF_TOKEN", "hf-token-2", EnvVarType::Secret)]));
+            assert_eq!(
+                group.env,
+                Some(vec![env_var("HF_TOKEN", "hf-token-2", EnvVarType::Secret)])
+            );
         }
         other => panic!("expected one group, got {other:?}"),
     }
@@ -1004,7 +1025,9 @@ async fn delete_env_vars_sends_a_json_body() {
 
     match result.expect("the answer has a body") {
         EnvVarsResult::EnvVarListing(listing) => {
-            assert!(matches!(&listing[0], EnvVarEntry::ContainerEnvVarGroup(group) if group.env.as_ref().is_some_and(Vec::is_empty)));
+            assert!(
+                matches!(&listing[0], EnvVarEntry::ContainerEnvVarGroup(group) if group.env.as_ref().is_some_and(Vec::is_empty))
+            );
         }
         other => panic!("expected a listing, got {other:?}"),
     }

@@ -425,15 +425,38 @@ async fn get_volume_types_reads_prices_as_numbers_or_strings_and_keeps_unknown_t
     assert_eq!(types.len(), 3);
     assert_eq!(types[0].type_, VolumeType::Nvme);
     assert_eq!(types[0].price.as_ref().unwrap().currency, Some(Currency::Eur));
-    assert_eq!(types[0].price.as_ref().unwrap().price_per_month_per_gb.as_ref().unwrap().as_str(), "0.18");
+    assert_eq!(
+        types[0]
+            .price
+            .as_ref()
+            .unwrap()
+            .price_per_month_per_gb
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "0.18"
+    );
     assert_eq!(types[1].type_, VolumeType::NvmeShared);
-    assert_eq!(types[1].price.as_ref().unwrap().price_per_month_per_gb, Some("0.250".parse().unwrap()));
+    assert_eq!(
+        types[1].price.as_ref().unwrap().price_per_month_per_gb,
+        Some("0.250".parse().unwrap())
+    );
     assert_eq!(types[1].is_shared_fs, Some(true));
     assert_eq!(types[1].burst_bandwidth, Some(2500.0));
     assert_eq!(types[1].iops.as_deref(), Some("up to 80000"));
     assert!(types[1].price.as_ref().unwrap().cps_per_gb.as_ref().unwrap().to_f64() > 0.0);
     assert_eq!(types[2].type_, VolumeType::Unknown("Optane_Turbo".into()));
-    assert_eq!(types[2].price.as_ref().unwrap().monthly_per_gb.as_ref().unwrap().to_f64(), 0.5);
+    assert_eq!(
+        types[2]
+            .price
+            .as_ref()
+            .unwrap()
+            .monthly_per_gb
+            .as_ref()
+            .unwrap()
+            .to_f64(),
+        0.5
+    );
     let reencoded = serde_json::to_value(&types[2]).unwrap();
     assert_eq!(reencoded["type"], "Optane_Turbo");
     mock.assert_async().await;
@@ -1091,7 +1114,10 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
         other => panic!("expected an image object, got {other:?}"),
     };
     assert_eq!(image.image, "ghcr.io/acme/embedder:2.3.1");
-    assert_eq!(job.containers.as_ref().unwrap()[0].volume_mounts.as_ref().unwrap()[0].size_in_mb, Some(1024.into()));
+    assert_eq!(
+        job.containers.as_ref().unwrap()[0].volume_mounts.as_ref().unwrap()[0].size_in_mb,
+        Some(1024.into())
+    );
     assert_eq!(job.scaling.as_ref().unwrap().deadline_seconds, Some(3600.into()));
     assert_eq!(job.container_registry_settings.as_ref().unwrap().credentials, None);
     mock.assert_async().await;

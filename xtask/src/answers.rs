@@ -155,10 +155,10 @@ pub fn answer_schemas(doc: &Value, ops: &[Operation<'_>]) -> BTreeSet<String> {
     while let Some(value) = todo.pop() {
         match value {
             Value::Object(map) => {
-                if let Some(name) = spec::schema_ref_name(value) {
-                    if seen.insert(name.to_owned()) {
-                        todo.extend(spec::component_schemas(doc).and_then(|s| s.get(name)));
-                    }
+                if let Some(name) = spec::schema_ref_name(value)
+                    && seen.insert(name.to_owned())
+                {
+                    todo.extend(spec::component_schemas(doc).and_then(|s| s.get(name)));
                 }
                 todo.extend(map.values());
             }

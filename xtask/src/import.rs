@@ -691,10 +691,10 @@ impl<'t> Importer<'t> {
         if let Some(props) = map.get_mut("properties").and_then(Value::as_object_mut) {
             for prop in props.values_mut() {
                 self.treat_schema(prop);
-                if let Some(field) = prop.as_object_mut() {
-                    if field.get("type").and_then(Value::as_str) == Some("array") {
-                        field.insert("nullable".into(), Value::Bool(true));
-                    }
+                if let Some(field) = prop.as_object_mut()
+                    && field.get("type").and_then(Value::as_str) == Some("array")
+                {
+                    field.insert("nullable".into(), Value::Bool(true));
                 }
             }
         }

@@ -2,9 +2,9 @@
 //!
 //! `cargo xtask codegen [--check] [--from FILE] [--emit PATH] [--root DIR]`: see [`codegen`] and [`USAGE`].
 
+mod answers;
 #[path = "../../build.rs"]
 mod build_script;
-mod answers;
 mod codegen;
 mod docs;
 mod import;

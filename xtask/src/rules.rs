@@ -582,18 +582,34 @@ paths:
     fn rule_11_any_success() {
         assert_one(with("        2XX:", "        '200':"), Rule::AnySuccess, "getThing");
         let both = with("        4XX:", "        '201': {description: created}\n        4XX:");
-        assert!(both.iter().any(|v| v.rule == Rule::AnySuccess && v.detail.contains("201")), "{both:#?}");
+        assert!(
+            both.iter()
+                .any(|v| v.rule == Rule::AnySuccess && v.detail.contains("201")),
+            "{both:#?}"
+        );
     }
 
     #[test]
     fn rule_12_empty_answer() {
-        assert_eq!(with("    get:\n      operationId: getThing", "    put:\n      operationId: getThing")
+        assert_eq!(
+            with(
+                "    get:\n      operationId: getThing",
+                "    put:\n      operationId: getThing"
+            )
             .iter()
             .filter(|v| v.rule == Rule::EmptyAnswer)
-            .count(), 1);
+            .count(),
+            1
+        );
         let nullable = GOOD
-            .replace("    get:\n      operationId: getThing", "    put:\n      operationId: getThing")
-            .replace("    Thing:\n      type: object", "    Thing:\n      nullable: true\n      type: object");
+            .replace(
+                "    get:\n      operationId: getThing",
+                "    put:\n      operationId: getThing",
+            )
+            .replace(
+                "    Thing:\n      type: object",
+                "    Thing:\n      nullable: true\n      type: object",
+            );
         assert_eq!(violations(&nullable), vec![]);
     }
 
@@ -608,7 +624,11 @@ paths:
 
     #[test]
     fn rule_14_required_in_answers() {
-        assert_one(with("required: [id]", "required: [id, enum]"), Rule::RequiredInAnswers, "schema Thing");
+        assert_one(
+            with("required: [id]", "required: [id, enum]"),
+            Rule::RequiredInAnswers,
+            "schema Thing",
+        );
     }
 
     #[test]
