@@ -11,7 +11,8 @@
 use std::future::Future;
 use std::num::NonZeroU64;
 
-use futures_util::{Stream, TryStreamExt, stream};
+use futures_util::stream::BoxStream;
+use futures_util::{Stream, StreamExt, TryStreamExt, stream};
 use progenitor_client::ResponseValue;
 use reqwest::header::HeaderMap;
 
@@ -69,13 +70,15 @@ struct Cursor<F, T> {
 ///
 /// ```no_run
 /// use datacrunch::pagination::pages;
-/// use futures_util::{StreamExt, TryStreamExt};
+/// use futures_util::TryStreamExt;
 ///
 /// # async fn run(client: datacrunch::Client) -> Result<(), datacrunch::Error> {
 /// let size = 25.try_into().unwrap();
 /// let listing = pages(size, |page, size| client.get_scripts().page(page).page_size(size).send());
-/// let first_two: Vec<_> = listing.take(2).try_collect().await?;
-/// println!("{} pages", first_two.len());
+/// let mut listing = std::pin::pin!(listing);
+/// while let Some(page) = listing.try_next().await? {
+///     println!("page {}: {} scripts", page.number, page.items.len());
+/// }
 /// # Ok(())
 /// # }
 /// ```
@@ -148,8 +151,8 @@ macro_rules! paginated {
             /// # Ok(())
             /// # }
             /// ```
-            pub fn $pages(&self) -> impl Stream<Item = Result<Page<$item>, Error>> + '_ {
-                pages(MAX_PAGE_SIZE, move |page, size| self.$op().page(page).page_size(size).send())
+            pub fn $pages(&self) -> BoxStream<'_, Result<Page<$item>, Error>> {
+                pages(MAX_PAGE_SIZE, move |page, size| self.$op().page(page).page_size(size).send()).boxed()
             }
 
             #[doc = concat!("Every item of [`Client::", stringify!($op), "`](crate::Client::", stringify!($op), "), ")]

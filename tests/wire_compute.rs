@@ -905,6 +905,7 @@ fn minimal_deploy() -> datacrunch::types::builder::DeployInstanceRequest {
         .image("ubuntu-24.04")
         .hostname("cpu-1")
         .description("cpu box")
+        .location_code(LocationCode::Fin03)
 }
 
 #[tokio::test]
@@ -916,7 +917,8 @@ async fn deploy_instance_minimal_body_and_json_string_id() {
                 "instance_type": "CPU.4V.16G",
                 "image": "ubuntu-24.04",
                 "hostname": "cpu-1",
-                "description": "cpu box"
+                "description": "cpu box",
+                "location_code": "FIN-03"
             }));
             then.status(200)
                 .header("content-type", JSON)
@@ -1379,6 +1381,7 @@ async fn create_cluster_accepts_a_bare_text_id_too() {
         .image("ubuntu-22.04-cuda-12.4-cluster")
         .hostname("h200-cluster")
         .description("minimal")
+        .location_code(LocationCode::Fin01)
         .shared_volume(ClusterSharedVolumeRequest::builder().name("s").size(30000));
     let id = client.create_cluster().body(body).send().await.unwrap().into_inner();
     assert_eq!(id.into_inner().as_str(), "c0ffee00-0000-4000-8000-0000000000c2");
