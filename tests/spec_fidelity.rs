@@ -292,7 +292,7 @@ async fn a_volume_clone_answering_bare_text_yields_the_id() {
 
 /// An error body may carry a `details` object besides `code` and `message`.
 #[tokio::test]
-async fn an_error_with_details_keeps_code_and_message() {
+async fn an_error_keeps_its_details() {
     let (server, client) = common::mock_api().await;
     server
         .mock_async(|when, then| {
@@ -316,6 +316,10 @@ async fn an_error_with_details_keeps_code_and_message() {
     assert_eq!(status.as_u16(), 400);
     assert_eq!(error.code, Some(datacrunch::types::ErrorCode::InvalidRequest));
     assert_eq!(error.message, "name must be lower case");
+    assert_eq!(
+        error.details.as_deref(),
+        Some(&json!({"field": "name", "pattern": "^[a-z0-9-]+$"}))
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
