@@ -63,8 +63,8 @@ struct Cursor<F, T> {
 
 /// The pages of a paginated operation, fetched one at a time as the stream is polled.
 ///
-/// `fetch(page, page_size)` sends one request. The stream ends after a page shorter than
-/// `page_size`, once `X-Total-Count` items have arrived, when a page starts with the same item as
+/// `fetch(page, page_size)` sends one request. The stream ends after a page shorter than the page
+/// size (`X-Page-Size` when the API sends it, else `page_size`), once `X-Total-Count` items have arrived, when a page starts with the same item as
 /// the one before (a server that ignores `page`), or after [`MAX_PAGES`] pages. An error ends it
 /// after being yielded. Dropping the stream stops the listing early.
 ///
@@ -103,6 +103,10 @@ where
             Err(error) => return Some((Err(Error::from(error)), cursor)),
         };
         let total = header_number(response.headers(), "x-total-count");
+        // The API may serve smaller pages than asked for; it says so in `X-Page-Size`.
+        let served_size = header_number(response.headers(), "x-page-size")
+            .filter(|&size| size > 0)
+            .unwrap_or(page_size.get());
         let items: Vec<T> = response.into_inner().into();
         if items
             .first()
@@ -117,7 +121,7 @@ where
         let count = u64::try_from(items.len()).unwrap_or(u64::MAX);
         cursor.seen = cursor.seen.saturating_add(count);
         let complete =
-            count < page_size.get() || total.is_some_and(|total| cursor.seen >= total) || number.get() >= MAX_PAGES;
+            count < served_size || total.is_some_and(|total| cursor.seen >= total) || number.get() >= MAX_PAGES;
         cursor.next = if complete { None } else { number.checked_add(1) };
         cursor.previous_first = items.first().cloned();
         Some((Ok(Page { number, items, total }), cursor))

@@ -78,6 +78,33 @@ async fn all_scripts_stops_at_the_total_without_asking_for_an_empty_page() {
     assert_eq!((first.calls(), second.calls(), third.calls()), (1, 1, 0));
 }
 
+/// A server that serves smaller pages than asked for says so in `X-Page-Size`; paging goes on.
+#[tokio::test]
+async fn smaller_pages_than_asked_for_are_followed() {
+    let (server, client) = common::mock_api().await;
+    let mut mocks = Vec::new();
+    for (page, first, count) in [(1, 0, 50), (2, 50, 50), (3, 100, 20)] {
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/v1/scripts")
+                    .query_param("page", page.to_string())
+                    .query_param("pageSize", "100");
+                then.status(200)
+                    .header("content-type", JSON)
+                    .header("X-Page-Size", "50")
+                    .json_body(scripts(first, count));
+            })
+            .await;
+        mocks.push(mock);
+    }
+
+    let all = client.all_scripts().await.unwrap();
+
+    assert_eq!(all.len(), 120);
+    assert!(mocks.iter().all(|mock| mock.calls() == 1));
+}
+
 #[tokio::test]
 async fn an_empty_account_is_one_request() {
     let (server, client) = common::mock_api().await;
