@@ -64,9 +64,10 @@ struct Cursor<F, T> {
 /// The pages of a paginated operation, fetched one at a time as the stream is polled.
 ///
 /// `fetch(page, page_size)` sends one request. The stream ends after a page shorter than the page
-/// size (`X-Page-Size` when the API sends it, else `page_size`), once `X-Total-Count` items have arrived, when a page starts with the same item as
-/// the one before (a server that ignores `page`), or after [`MAX_PAGES`] pages. An error ends it
-/// after being yielded. Dropping the stream stops the listing early.
+/// size (`X-Page-Size` when the API sends it, else `page_size`), once `X-Total-Count` items have
+/// arrived, when a page starts with the same item as the one before (a server that ignores
+/// `page`), or after [`MAX_PAGES`] pages. An error ends it after being yielded. Dropping the
+/// stream stops the listing early.
 ///
 /// ```no_run
 /// use datacrunch::pagination::pages;
