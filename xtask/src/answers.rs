@@ -12,9 +12,10 @@ use crate::spec::{self, Operation};
 /// Field names that may be `required` in any schema an answer uses: what identifies the object.
 pub const IDENTITY_FIELDS: &[&str] = &["id", "name", "key", "code", "instanceId"];
 
-/// Other fields that stay `required` in answers, per schema: both official SDKs require them (no default,
-/// not optional, not a pointer) and the object means nothing without them. Anything else must be optional,
-/// because one SDK or the other accepts answers without it.
+/// Other fields that stay `required` in answers, per schema: every official SDK that models the field
+/// requires it (Python: no default and not `Optional`; Go: neither a pointer nor `omitempty`), and the object
+/// means nothing without it. Anything else must be optional, because one SDK or the other accepts answers
+/// without it.
 pub const REQUIRED_IN_ANSWERS: &[(&str, &[&str])] = &[
     ("Balance", &["amount", "currency"]),
     ("TokenResponse", &["access_token"]),
@@ -144,7 +145,7 @@ fn check_empty_answer(doc: &Value, op: &Operation<'_>, out: &mut Vec<Violation>)
 }
 
 /// The component schemas any success answer uses, directly or through other schemas.
-pub fn answer_schemas(doc: &Value, ops: &[Operation<'_>]) -> BTreeSet<String> {
+fn answer_schemas(doc: &Value, ops: &[Operation<'_>]) -> BTreeSet<String> {
     let mut todo: Vec<&Value> = ops
         .iter()
         .flat_map(responses)
