@@ -26,8 +26,15 @@ fn scripts(first: usize, count: usize) -> Value {
         .collect()
 }
 
-/// Serves page `page` (of 100) with `body`, the paging headers and, when given, the total.
-async fn serve_page<'a>(server: &'a MockServer, page: u64, body: Value, total: Option<usize>) -> Mock<'a> {
+/// Serves page `page` (asked for in pages of 100) with `body`, the paging headers with the page
+/// size the server used, and, when given, the total.
+async fn serve_page<'a>(
+    server: &'a MockServer,
+    page: u64,
+    body: Value,
+    served_size: u32,
+    total: Option<usize>,
+) -> Mock<'a> {
     server
         .mock_async(|when, then| {
             when.method(GET)
@@ -38,7 +45,7 @@ async fn serve_page<'a>(server: &'a MockServer, page: u64, body: Value, total: O
                 .status(200)
                 .header("content-type", JSON)
                 .header("X-Page", page.to_string())
-                .header("X-Page-Size", "100");
+                .header("X-Page-Size", served_size.to_string());
             match total {
                 Some(total) => then.header("X-Total-Count", total.to_string()).json_body(body),
                 None => then.json_body(body),
@@ -50,8 +57,8 @@ async fn serve_page<'a>(server: &'a MockServer, page: u64, body: Value, total: O
 #[tokio::test]
 async fn all_scripts_follows_pages_until_a_short_one() {
     let (server, client) = common::mock_api().await;
-    let first = serve_page(&server, 1, scripts(0, 100), Some(130)).await;
-    let second = serve_page(&server, 2, scripts(100, 30), Some(130)).await;
+    let first = serve_page(&server, 1, scripts(0, 100), 100, Some(130)).await;
+    let second = serve_page(&server, 2, scripts(100, 30), 100, Some(130)).await;
 
     let all = client.all_scripts().await.unwrap();
 
@@ -68,9 +75,9 @@ async fn all_scripts_follows_pages_until_a_short_one() {
 #[tokio::test]
 async fn all_scripts_stops_at_the_total_without_asking_for_an_empty_page() {
     let (server, client) = common::mock_api().await;
-    let first = serve_page(&server, 1, scripts(0, 100), Some(200)).await;
-    let second = serve_page(&server, 2, scripts(100, 100), Some(200)).await;
-    let third = serve_page(&server, 3, json!([]), Some(200)).await;
+    let first = serve_page(&server, 1, scripts(0, 100), 100, Some(200)).await;
+    let second = serve_page(&server, 2, scripts(100, 100), 100, Some(200)).await;
+    let third = serve_page(&server, 3, json!([]), 100, Some(200)).await;
 
     let all = client.all_scripts().await.unwrap();
 
@@ -84,19 +91,7 @@ async fn smaller_pages_than_asked_for_are_followed() {
     let (server, client) = common::mock_api().await;
     let mut mocks = Vec::new();
     for (page, first, count) in [(1, 0, 50), (2, 50, 50), (3, 100, 20)] {
-        let mock = server
-            .mock_async(|when, then| {
-                when.method(GET)
-                    .path("/v1/scripts")
-                    .query_param("page", page.to_string())
-                    .query_param("pageSize", "100");
-                then.status(200)
-                    .header("content-type", JSON)
-                    .header("X-Page-Size", "50")
-                    .json_body(scripts(first, count));
-            })
-            .await;
-        mocks.push(mock);
+        mocks.push(serve_page(&server, page, scripts(first, count), 50, None).await);
     }
 
     let all = client.all_scripts().await.unwrap();
@@ -108,7 +103,7 @@ async fn smaller_pages_than_asked_for_are_followed() {
 #[tokio::test]
 async fn an_empty_account_is_one_request() {
     let (server, client) = common::mock_api().await;
-    let only = serve_page(&server, 1, json!([]), Some(0)).await;
+    let only = serve_page(&server, 1, json!([]), 100, Some(0)).await;
 
     assert!(client.all_scripts().await.unwrap().is_empty());
     only.assert_async().await;
@@ -117,8 +112,8 @@ async fn an_empty_account_is_one_request() {
 #[tokio::test]
 async fn script_pages_stops_when_the_caller_does() {
     let (server, client) = common::mock_api().await;
-    let first = serve_page(&server, 1, scripts(0, 100), Some(1000)).await;
-    let second = serve_page(&server, 2, scripts(100, 100), Some(1000)).await;
+    let first = serve_page(&server, 1, scripts(0, 100), 100, Some(1000)).await;
+    let second = serve_page(&server, 2, scripts(100, 100), 100, Some(1000)).await;
 
     let pages: Vec<_> = client.script_pages().take(1).try_collect().await.unwrap();
 
@@ -149,7 +144,7 @@ async fn a_server_that_ignores_the_page_does_not_loop_forever() {
 #[tokio::test]
 async fn an_error_on_a_later_page_is_returned_and_ends_the_stream() {
     let (server, client) = common::mock_api().await;
-    serve_page(&server, 1, scripts(0, 100), None).await;
+    serve_page(&server, 1, scripts(0, 100), 100, None).await;
     let failing = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/scripts").query_param("page", "2");
