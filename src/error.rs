@@ -28,6 +28,9 @@ pub struct ApiError {
     pub code: Option<ErrorCode>,
     /// The human-readable message, or the whole body when it was not `{code, message}`.
     pub message: String,
+    /// More about the error when the body had a `details` object, such as the rejected field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Box<serde_json::Value>>,
 }
 
 impl fmt::Display for ApiError {
@@ -49,7 +52,12 @@ impl<'de> Deserialize<'de> for ApiError {
             (serde_json::Value::String(text), None) => text.clone(),
             (other, None) => other.to_string(),
         };
-        Ok(Self { code, message })
+        let details = body
+            .get("details")
+            .filter(|details| details.is_object())
+            .cloned()
+            .map(Box::new);
+        Ok(Self { code, message, details })
     }
 }
 

@@ -24,6 +24,7 @@ mod path;
 mod transport;
 
 pub mod auth;
+pub mod pagination;
 pub mod retry;
 #[cfg(feature = "test-util")]
 pub mod testing;

@@ -174,7 +174,8 @@ async fn a_401_on_post_replays_the_identical_body() {
         "instance_type": "1H100.80S.22V",
         "image": "ubuntu-24.04-cuda-12.8-open-docker",
         "hostname": "trainer",
-        "description": "training box"
+        "description": "training box",
+        "location_code": "FIN-03"
     });
     let rejected = server.mock(|when, then| {
         when.method(POST)
@@ -198,7 +199,8 @@ async fn a_401_on_post_replays_the_identical_body() {
         .instance_type(datacrunch::types::InstanceType::H100x1_80S_22V)
         .image("ubuntu-24.04-cuda-12.8-open-docker")
         .hostname("trainer")
-        .description("training box");
+        .description("training box")
+        .location_code(datacrunch::types::LocationCode::Fin03);
     let id = client
         .deploy_instance()
         .body(request)

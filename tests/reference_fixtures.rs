@@ -85,7 +85,7 @@ fixtures! {
     "volumes.get.json" => Volume,
     "volumes.get.status-cloning.json" => Volume,
     "volumes.create.response.txt" => CreatedId<VolumeId>,
-    "volumes.clone.response.json" => ClonedVolumeIds,
+    "volumes.clone.response.json" => IdList<VolumeId>,
     "volumes.trash.json" => VolumeList,
     "tags.add.json" => Tag,
     "tags.add.freeform.json" => Tag,

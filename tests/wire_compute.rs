@@ -55,7 +55,8 @@ async fn get_access_token_sends_json_client_credentials() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
 
     assert_eq!(token.access_token, "header.payload-one.sig");
     assert_eq!(token.refresh_token.as_deref(), Some("header.refresh-one.sig"));
@@ -89,7 +90,8 @@ async fn get_access_token_refresh_grant_with_minimal_answer() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
 
     assert_eq!(token.access_token, "at-0043");
     assert_eq!(token.refresh_token, None);
@@ -251,7 +253,10 @@ async fn get_images_filtered_by_instance_type() {
     assert_eq!(images.len(), 2);
     assert_eq!(images[0].image_type, ImageType::Ubuntu2404Cuda128OpenDocker);
     assert_eq!(images[0].is_default, Some(true));
-    assert_eq!(images[0].details, vec!["Ubuntu 24.04", "CUDA 12.8", "Docker"]);
+    assert_eq!(
+        images[0].details,
+        Some(vec!["Ubuntu 24.04".into(), "CUDA 12.8".into(), "Docker".into()])
+    );
     assert_eq!(images[1].image_type, ImageType::Unknown("rocky-10-cuda-14.0".into()));
     assert_eq!(images[1].category, None);
     assert_eq!(
@@ -275,7 +280,7 @@ async fn get_images_without_filter_sends_no_query() {
 
     let images = client.get_images().send().await.unwrap().into_inner();
     assert_eq!(images[0].image_type, ImageType::Ubuntu2204);
-    assert!(images[0].details.is_empty());
+    assert_eq!(images[0].details, None);
     mock.assert_async().await;
 }
 
@@ -394,10 +399,10 @@ async fn get_instances_types_prices_as_strings_and_numbers() {
     assert_eq!(a100.storage.as_ref().unwrap().size_in_gigabytes, None);
     assert_eq!(
         a100.supported_os,
-        vec![
+        Some(vec![
             ImageType::Ubuntu2404Cuda128OpenDocker,
             ImageType::Unknown("ubuntu-26.04-cuda-14.0".into())
-        ]
+        ])
     );
 
     let cpu = &types[1];
@@ -450,7 +455,7 @@ async fn get_instance_type_with_all_query_parameters() {
     assert_eq!(info.instance_type, InstanceType::B200x1_30V);
     assert_eq!(info.spot_price.as_ref().unwrap().as_str(), "1.87");
     assert_eq!(info.dynamic_price.as_ref().unwrap().as_str(), "3.1");
-    assert_eq!(info.best_for, vec!["Inference"]);
+    assert_eq!(info.best_for, Some(vec!["Inference".into()]));
     assert_eq!(info.cpu, None);
     mock.assert_async().await;
 }
@@ -488,11 +493,21 @@ async fn get_instance_type_price_history_map_keyed_by_type() {
     let h200 = &history["1H200.141S.44V"];
     assert_eq!(h200.len(), 2);
     assert_eq!(h200[0].date, "2025-03-02T00:00:00Z");
-    assert_eq!(h200[0].fixed_price_per_hour.as_str(), "3.59");
-    assert_eq!(h200[0].dynamic_price_per_hour.as_str(), "2.8899999999999997");
-    assert_eq!(h200[1].dynamic_price_per_hour.as_str(), "2.95");
+    assert_eq!(h200[0].fixed_price_per_hour.as_ref().unwrap().as_str(), "3.59");
+    assert_eq!(
+        h200[0].dynamic_price_per_hour.as_ref().unwrap().as_str(),
+        "2.8899999999999997"
+    );
+    assert_eq!(h200[1].dynamic_price_per_hour.as_ref().unwrap().as_str(), "2.95");
     assert_eq!(h200[1].currency, Some(Currency::Usd));
-    assert_eq!(history["1L40S.20V"][0].dynamic_price_per_hour.as_str(), "0.91");
+    assert_eq!(
+        history["1L40S.20V"][0]
+            .dynamic_price_per_hour
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "0.91"
+    );
     mock.assert_async().await;
 }
 
@@ -527,11 +542,11 @@ async fn get_all_availability_for_spot_in_one_location() {
     assert_eq!(availability[0].location_code, LocationCode::Fin02);
     assert_eq!(
         availability[0].availabilities,
-        vec![
+        Some(vec![
             InstanceType::H100x1_80S_30V,
             InstanceType::H200x8_141S_176V,
             InstanceType::Unknown("4Z900.64V".into())
-        ]
+        ])
     );
     mock.assert_async().await;
 }
@@ -607,7 +622,7 @@ async fn get_all_cluster_availability_per_location() {
     assert_eq!(availability[0].location_code, LocationCode::Fin01);
     assert_eq!(
         availability[0].availabilities,
-        vec![ClusterType::B200x16, ClusterType::Unknown("64B300".into())]
+        Some(vec![ClusterType::B200x16, ClusterType::Unknown("64B300".into())])
     );
     mock.assert_async().await;
 }
@@ -684,6 +699,7 @@ async fn get_all_instances_filtered_by_status() {
                     "status": "running",
                     "hostname": "small-box",
                     "price_per_hour": "0.49",
+                    "ssh_key_ids": null,
                     "tags": null
                 }
             ]));
@@ -719,7 +735,7 @@ async fn get_all_instances_filtered_by_status() {
     assert_eq!(second.instance_type, InstanceType::A6000x1_10V);
     assert_eq!(second.price_per_hour.as_ref().unwrap().as_str(), "0.49");
     assert_eq!(second.tags, None);
-    assert!(second.ssh_key_ids.is_empty());
+    assert_eq!(second.ssh_key_ids, None);
     mock.assert_async().await;
 }
 
@@ -833,7 +849,7 @@ async fn deploy_instance_full_body_and_bare_text_id() {
         .image(ImageType::Ubuntu2404Cuda130OpenDocker)
         .hostname("llm-eval")
         .description("evaluation box")
-        .location_code(Some(LocationCode::Fin02))
+        .location_code(LocationCode::Fin02)
         .ssh_key_ids(vec![
             "0f3e2d1c-aaaa-4bbb-8ccc-000000000001".into(),
             "0f3e2d1c-aaaa-4bbb-8ccc-000000000002".into(),
@@ -889,6 +905,7 @@ fn minimal_deploy() -> datacrunch::types::builder::DeployInstanceRequest {
         .image("ubuntu-24.04")
         .hostname("cpu-1")
         .description("cpu box")
+        .location_code(LocationCode::Fin03)
 }
 
 #[tokio::test]
@@ -900,7 +917,8 @@ async fn deploy_instance_minimal_body_and_json_string_id() {
                 "instance_type": "CPU.4V.16G",
                 "image": "ubuntu-24.04",
                 "hostname": "cpu-1",
-                "description": "cpu box"
+                "description": "cpu box",
+                "location_code": "FIN-03"
             }));
             then.status(200)
                 .header("content-type", JSON)
@@ -1119,7 +1137,8 @@ async fn add_instance_tag_returns_the_stored_tag() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
     assert_eq!(tag.id.as_deref(), Some("tag_cost-center_3"));
     assert_eq!(tag.key, "cost-center");
     assert_eq!(tag.value.as_deref(), Some("ml-42"));
@@ -1321,7 +1340,7 @@ async fn create_cluster_answers_json_id() {
         .image(ImageType::Ubuntu2204Cuda124Cluster)
         .hostname("bw-cluster")
         .description("blackwell test")
-        .location_code(Some(LocationCode::Fin03))
+        .location_code(LocationCode::Fin03)
         .ssh_key_ids(vec!["0f3e2d1c-aaaa-4bbb-8ccc-000000000001".into()])
         .contract(Some(Contract::PayAsYouGo))
         .shared_volume(ClusterSharedVolumeRequest::builder().name("bw-shared").size(30000))
@@ -1362,6 +1381,7 @@ async fn create_cluster_accepts_a_bare_text_id_too() {
         .image("ubuntu-22.04-cuda-12.4-cluster")
         .hostname("h200-cluster")
         .description("minimal")
+        .location_code(LocationCode::Fin01)
         .shared_volume(ClusterSharedVolumeRequest::builder().name("s").size(30000));
     let id = client.create_cluster().body(body).send().await.unwrap().into_inner();
     assert_eq!(id.into_inner().as_str(), "c0ffee00-0000-4000-8000-0000000000c2");
@@ -1420,7 +1440,8 @@ async fn add_cluster_tag_freeform() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
     assert_eq!(tag.key, "critical");
     assert_eq!(tag.value.as_deref(), Some(""));
     mock.assert_async().await;
@@ -1495,10 +1516,13 @@ async fn get_cluster_types_with_free_form_node_details() {
     assert_eq!(types.len(), 2);
     assert_eq!(types[0].cluster_type, ClusterType::H200x16);
     assert_eq!(types[0].price_per_hour.as_str(), "52.00");
-    assert_eq!(types[0].node_details, vec![json!("2 nodes of 8 GPUs")]);
-    assert_eq!(types[0].supported_os, vec![ImageType::Ubuntu2204Cuda124Cluster]);
+    assert_eq!(types[0].node_details, Some(vec![json!("2 nodes of 8 GPUs")]));
+    assert_eq!(types[0].supported_os, Some(vec![ImageType::Ubuntu2204Cuda124Cluster]));
     assert_eq!(types[1].price_per_hour.as_str(), "71.9");
-    assert_eq!(types[1].node_details[0]["InfiniBand"], json!("400 Gbit/s"));
+    assert_eq!(
+        types[1].node_details.as_ref().unwrap()[0]["InfiniBand"],
+        json!("400 Gbit/s")
+    );
     mock.assert_async().await;
 }
 

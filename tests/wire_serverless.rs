@@ -7,7 +7,7 @@ mod common;
 use datacrunch::types::{
     Autoupdate, ComputeSpecRequest, ContainerEnvVars, ContainerImageField, ContainerRequest, CreateDeploymentRequest,
     CreateFileSecretRequest, CreateRegistryCredentialsRequest, CreateSecretRequest, Currency, DeleteEnvVarsRequest,
-    DeploymentStatus, EntrypointOverrides, EnvVar, EnvVarEntry, EnvVarType, EnvVarsResult, ErrorCode,
+    DeploymentStatus, EntrypointOverridesRequest, EnvVar, EnvVarEntry, EnvVarType, EnvVarsResult, ErrorCode,
     HealthcheckRequest, QueueLoadTriggerRequest, RegistryCredentialsRef, RegistrySettings, RegistryType,
     ScalingOptionsRequest, ScalingPolicyRequest, ScalingTriggersRequest, SecretFile, SecretType,
     UpdateDeploymentRequest, UtilizationTriggerRequest, VolumeMountRequest, VolumeMountType,
@@ -121,14 +121,17 @@ async fn container_types_accept_prices_as_strings_and_numbers() {
     mock.assert_async().await;
 
     assert_eq!(types.len(), 2);
-    assert_eq!(types[0].serverless_price, "1.15".parse().unwrap());
-    assert_eq!(types[0].serverless_spot_price.as_str(), "0.46");
-    assert_eq!(types[0].memory.size_in_gigabytes.map(|n| n.get()), Some(120));
-    assert_eq!(types[0].currency, Currency::Eur);
-    assert_eq!(types[1].serverless_price, "0.00412".parse().unwrap());
+    assert_eq!(types[0].serverless_price, Some("1.15".parse().unwrap()));
+    assert_eq!(types[0].serverless_spot_price.as_ref().unwrap().as_str(), "0.46");
+    assert_eq!(
+        types[0].memory.as_ref().unwrap().size_in_gigabytes.map(|n| n.get()),
+        Some(120)
+    );
+    assert_eq!(types[0].currency, Some(Currency::Eur));
+    assert_eq!(types[1].serverless_price, Some("0.00412".parse().unwrap()));
     assert_eq!(types[1].instance_type.to_string(), "1B300.36V");
     assert!(!types[1].instance_type.is_known());
-    assert_eq!(types[1].currency, Currency::from("EUR"));
+    assert_eq!(types[1].currency, Some(Currency::from("EUR")));
     assert_eq!(serde_json::to_value(&types[1].currency).unwrap(), json!("EUR"));
 }
 
@@ -159,9 +162,9 @@ async fn serverless_compute_resources_decode() {
 
     assert_eq!(resources.len(), 2);
     assert_eq!(resources[0].name, "RTX PRO 6000");
-    assert!(resources[0].is_available.get());
-    assert_eq!(resources[1].size.get(), 8);
-    assert!(!resources[1].is_available.get());
+    assert!(resources[0].is_available.unwrap().get());
+    assert_eq!(resources[1].size.unwrap().get(), 8);
+    assert!(!resources[1].is_available.unwrap().get());
 }
 
 #[tokio::test]
@@ -198,20 +201,25 @@ async fn list_deployments_accepts_both_image_shapes() {
     let first = &list[0];
     assert_eq!(first.name, "whisper");
     assert_eq!(
-        first.containers[0].image,
+        first.containers.as_ref().unwrap()[0].image,
         ContainerImageField::String("ghcr.io/acme/whisper:1.4".into())
     );
-    assert_eq!(first.compute.size.get(), 2);
-    assert_eq!(first.compute.is_available.map(|b| b.get()), Some(true));
+    assert_eq!(first.compute.as_ref().unwrap().size.get(), 2);
+    assert_eq!(
+        first.compute.as_ref().unwrap().is_available.map(|b| b.get()),
+        Some(true)
+    );
     assert_eq!(
         first
             .container_registry_settings
+            .as_ref()
+            .unwrap()
             .credentials
             .as_ref()
             .map(|c| c.name.as_str()),
         Some("ghcr-ci")
     );
-    let mounts = &first.containers[0].volume_mounts;
+    let mounts = first.containers.as_ref().unwrap()[0].volume_mounts.as_ref().unwrap();
     assert_eq!(mounts[0].type_, VolumeMountType::Scratch);
     assert_eq!(mounts[1].size_in_mb.map(|n| n.get()), Some(1024));
     assert_eq!(mounts[2].type_, VolumeMountType::from("tmpfs-v2"));
@@ -230,7 +238,7 @@ async fn list_deployments_accepts_both_image_shapes() {
 
     let second = &list[1];
     assert!(second.scaling.is_none());
-    match &second.containers[0].image {
+    match &second.containers.as_ref().unwrap()[0].image {
         ContainerImageField::ContainerImage(image) => {
             assert_eq!(image.image, "ghcr.io/acme/sdxl:v3");
             assert_eq!(image.last_updated_at.as_deref(), Some("2025-03-01T00:00:00Z"));
@@ -287,8 +295,8 @@ async fn create_deployment_sends_the_full_body() {
                 .port(8000)
                 .path("/ready".to_string()),
         ))
-        .entrypoint_overrides(built::<EntrypointOverrides, _>(
-            EntrypointOverrides::builder()
+        .entrypoint_overrides(built::<EntrypointOverridesRequest, _>(
+            EntrypointOverridesRequest::builder()
                 .enabled(true)
                 .cmd(vec!["--workers".into(), "2".into()]),
         ))
@@ -356,12 +364,15 @@ async fn create_deployment_sends_the_full_body() {
     mock.assert_async().await;
 
     assert_eq!(created.status(), 201);
-    let created = created.into_inner();
+    let created = created.into_inner().expect("the answer has a body");
     assert_eq!(created.name, "whisper");
-    assert!(created.is_spot);
-    assert_eq!(created.containers[0].exposed_port.get(), 8000);
+    assert_eq!(created.is_spot, Some(true));
+    assert_eq!(
+        created.containers.as_ref().unwrap()[0].exposed_port.unwrap().get(),
+        8000
+    );
     assert!(
-        matches!(&created.containers[0].image, ContainerImageField::ContainerImage(i) if i.last_updated_at.is_none())
+        matches!(&created.containers.as_ref().unwrap()[0].image, ContainerImageField::ContainerImage(i) if i.last_updated_at.is_none())
     );
 }
 
@@ -394,18 +405,21 @@ async fn get_deployment_by_name() {
         .into_inner();
     mock.assert_async().await;
 
-    assert_eq!(deployment.endpoint_base_url, "https://containers.datacrunch.io/whisper");
-    assert_eq!(deployment.created_at, "2025-03-14T09:26:53.000Z");
-    let container = &deployment.containers[0];
+    assert_eq!(
+        deployment.endpoint_base_url.as_deref(),
+        Some("https://containers.datacrunch.io/whisper")
+    );
+    assert_eq!(deployment.created_at.as_deref(), Some("2025-03-14T09:26:53.000Z"));
+    let container = &deployment.containers.as_ref().unwrap()[0];
     assert_eq!(
         container.healthcheck.as_ref().and_then(|h| h.path.as_deref()),
         Some("/ready")
     );
     assert_eq!(
         container.entrypoint_overrides.as_ref().unwrap().entrypoint,
-        vec!["uvicorn".to_string()]
+        Some(vec!["uvicorn".to_string()])
     );
-    assert_eq!(container.env[0].type_, EnvVarType::Plain);
+    assert_eq!(container.env.as_ref().unwrap()[0].type_, EnvVarType::Plain);
     assert_eq!(
         container.autoupdate.as_ref().and_then(|a| a.mode.as_deref()),
         Some("latest")
@@ -497,11 +511,12 @@ async fn update_deployment() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
     mock.assert_async().await;
 
     assert_eq!(
-        updated.containers[0].image,
+        updated.containers.as_ref().unwrap()[0].image,
         ContainerImageField::String("ghcr.io/acme/whisper:1.5".into())
     );
 }
@@ -767,7 +782,8 @@ async fn update_scaling_sends_a_subset() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .expect("the answer has a body");
     mock.assert_async().await;
 
     assert_eq!(scaling.max_replica_count.map(|n| n.get()), Some(12));
@@ -800,11 +816,14 @@ async fn replicas_are_wrapped_in_list() {
         .into_inner();
     mock.assert_async().await;
 
-    assert_eq!(replicas.list.len(), 2);
-    assert_eq!(replicas.list[0].id, "whisper-7c9d-0");
-    assert_eq!(replicas.list[0].started_at.as_deref(), Some("2025-03-14T09:30:00Z"));
-    assert_eq!(replicas.list[1].status, "warming_up");
-    assert_eq!(replicas.list[1].started_at, None);
+    assert_eq!(replicas.list.as_ref().unwrap().len(), 2);
+    assert_eq!(replicas.list.as_ref().unwrap()[0].id, "whisper-7c9d-0");
+    assert_eq!(
+        replicas.list.as_ref().unwrap()[0].started_at.as_deref(),
+        Some("2025-03-14T09:30:00Z")
+    );
+    assert_eq!(replicas.list.as_ref().unwrap()[1].status, "warming_up");
+    assert_eq!(replicas.list.as_ref().unwrap()[1].started_at, None);
 }
 
 #[tokio::test]
@@ -836,11 +855,17 @@ async fn env_vars_grouped_by_container() {
 
     assert_eq!(listing.len(), 1);
     match &listing[0] {
-        EnvVarEntry::ContainerEnvVars(group) => {
+        EnvVarEntry::ContainerEnvVarGroup(group) => {
             assert_eq!(group.container_name, "api-0");
-            assert_eq!(group.env[0].value_or_reference_to_secret, "large-v3");
-            assert_eq!(group.env[1].type_, EnvVarType::Unknown("vault-ref".into()));
-            assert_eq!(serde_json::to_value(&group.env[1].type_).unwrap(), json!("vault-ref"));
+            assert_eq!(group.env.as_ref().unwrap()[0].value_or_reference_to_secret, "large-v3");
+            assert_eq!(
+                group.env.as_ref().unwrap()[1].type_,
+                EnvVarType::Unknown("vault-ref".into())
+            );
+            assert_eq!(
+                serde_json::to_value(&group.env.as_ref().unwrap()[1].type_).unwrap(),
+                json!("vault-ref")
+            );
         }
         other => panic!("expected a container group, got {other:?}"),
     }
@@ -916,9 +941,9 @@ async fn add_env_vars_answers_a_listing() {
     mock.assert_async().await;
 
     assert_eq!(result.status(), 201);
-    match result.into_inner() {
+    match result.into_inner().expect("the answer has a body") {
         EnvVarsResult::EnvVarListing(listing) => match &listing[0] {
-            EnvVarEntry::ContainerEnvVars(group) => assert_eq!(group.env[1].name, "LOG_LEVEL"),
+            EnvVarEntry::ContainerEnvVarGroup(group) => assert_eq!(group.env.as_ref().unwrap()[1].name, "LOG_LEVEL"),
             other => panic!("expected a container group, got {other:?}"),
         },
         other => panic!("expected a listing, got {other:?}"),
@@ -961,10 +986,13 @@ async fn update_env_vars_answers_one_group() {
         .into_inner();
     mock.assert_async().await;
 
-    match result {
-        EnvVarsResult::ContainerEnvVars(group) => {
+    match result.expect("the answer has a body") {
+        EnvVarsResult::ContainerEnvVarGroup(group) => {
             assert_eq!(group.container_name, "api-0");
-            assert_eq!(group.env, vec![env_var("HF_TOKEN", "hf-token-2", EnvVarType::Secret)]);
+            assert_eq!(
+                group.env,
+                Some(vec![env_var("HF_TOKEN", "hf-token-2", EnvVarType::Secret)])
+            );
         }
         other => panic!("expected one group, got {other:?}"),
     }
@@ -995,9 +1023,11 @@ async fn delete_env_vars_sends_a_json_body() {
         .into_inner();
     mock.assert_async().await;
 
-    match result {
+    match result.expect("the answer has a body") {
         EnvVarsResult::EnvVarListing(listing) => {
-            assert!(matches!(&listing[0], EnvVarEntry::ContainerEnvVars(group) if group.env.is_empty()));
+            assert!(
+                matches!(&listing[0], EnvVarEntry::ContainerEnvVarGroup(group) if group.env.as_ref().is_some_and(Vec::is_empty))
+            );
         }
         other => panic!("expected a listing, got {other:?}"),
     }
@@ -1024,9 +1054,9 @@ async fn list_secrets_with_unknown_type() {
     mock.assert_async().await;
 
     assert_eq!(secrets.len(), 2);
-    assert_eq!(secrets[0].secret_type, SecretType::Generic);
+    assert_eq!(secrets[0].secret_type, Some(SecretType::Generic));
     assert_eq!(secrets[1].name, "db-url");
-    assert_eq!(secrets[1].secret_type, SecretType::Unknown("sealed-box".into()));
+    assert_eq!(secrets[1].secret_type, Some(SecretType::Unknown("sealed-box".into())));
     assert_eq!(
         serde_json::to_value(&secrets[1]).unwrap()["secret_type"],
         json!("sealed-box")
@@ -1097,10 +1127,10 @@ async fn list_file_secrets() {
     mock.assert_async().await;
 
     assert_eq!(secrets[0].name, "tls");
-    assert_eq!(secrets[0].secret_type, SecretType::FileSecret);
+    assert_eq!(secrets[0].secret_type, Some(SecretType::FileSecret));
     assert_eq!(
         secrets[0].file_names,
-        vec!["ca.pem".to_string(), "server.key".to_string()]
+        Some(vec!["ca.pem".to_string(), "server.key".to_string()])
     );
 }
 
@@ -1178,7 +1208,7 @@ async fn list_registry_credentials() {
 
     assert_eq!(credentials.len(), 2);
     assert_eq!(credentials[0].name, "ghcr-ci");
-    assert_eq!(credentials[1].created_at, "2025-01-05T06:45:00Z");
+    assert_eq!(credentials[1].created_at.as_deref(), Some("2025-01-05T06:45:00Z"));
 }
 
 #[tokio::test]

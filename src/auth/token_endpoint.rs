@@ -157,6 +157,7 @@ impl TokenEndpoint {
             let error: ApiError = serde_json::from_slice(&bytes).unwrap_or_else(|_| ApiError {
                 code: None,
                 message: excerpt(&bytes),
+                details: None,
             });
             (error.code, scrub(error.message))
         };

@@ -4,7 +4,8 @@
 //! The hand-written types absorb what the API really sends: open enums that accept values this
 //! SDK does not know yet ([`InstanceType`], [`InstanceStatus`], ...), [`Decimal`] for prices sent
 //! as strings or numbers, [`WholeNumber`] and [`FlexibleBool`] for loosely typed fields,
-//! [`CreatedId`] for ids returned as bare text, and [`SingleItem`] for one-element arrays.
+//! [`CreatedId`] and [`IdList`] for ids returned as bare text, [`SingleItem`] for one-element arrays
+//! and [`Maybe`] for answers that may come without a body.
 
 mod enums;
 mod ids;
@@ -17,4 +18,4 @@ pub use crate::generated::types::*;
 pub use enums::*;
 pub use ids::{ClusterId, InstanceId, SshKeyId, StartupScriptId, VolumeId};
 pub use numbers::{Decimal, FlexibleBool, InvalidDecimal, WholeNumber};
-pub use shapes::{CreatedId, SingleItem};
+pub use shapes::{CreatedId, IdList, Maybe, SingleItem};

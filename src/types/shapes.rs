@@ -1,4 +1,4 @@
-//! Response shapes that vary between API versions: ids and single items.
+//! Response shapes that vary between API versions: ids, id lists, single items and bodies that may be absent.
 
 use std::fmt;
 use std::ops::Deref;
@@ -74,6 +74,63 @@ impl<'de, T: From<String>> Deserialize<'de> for CreatedId<T> {
     }
 }
 
+/// The ids an action answered with, however the API wrote them.
+///
+/// Cloning volumes (`PUT /volumes`) answers a JSON array with the new ids; some deployments answer
+/// a single id as bare text, and the other actions answer without a body. This type accepts all
+/// three: an array, one id (text, JSON string or an object with `id`, as [`CreatedId`]) and
+/// `null`, which is an empty list. It dereferences to a slice of ids.
+///
+/// ```
+/// use datacrunch::types::{IdList, VolumeId};
+///
+/// let many: IdList<VolumeId> = serde_json::from_str(r#"["v-1","v-2"]"#).unwrap();
+/// assert_eq!(many.len(), 2);
+/// let one: IdList<VolumeId> = serde_json::from_str(r#""v-3""#).unwrap();
+/// assert_eq!(one.into_inner(), [VolumeId::from("v-3")]);
+/// let none: IdList<VolumeId> = serde_json::from_str("null").unwrap();
+/// assert!(none.is_empty());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct IdList<T>(Vec<T>);
+
+impl<T> IdList<T> {
+    /// The ids.
+    pub fn into_inner(self) -> Vec<T> {
+        self.0
+    }
+}
+
+impl<T> Deref for IdList<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T: Serialize> Serialize for IdList<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de> + From<String>> Deserialize<'de> for IdList<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged, bound = "T: Deserialize<'de> + From<String>")]
+        enum Shape<T> {
+            Many(Vec<T>),
+            One(CreatedId<T>),
+        }
+        Ok(Self(match Option::<Shape<T>>::deserialize(deserializer)? {
+            None => Vec::new(),
+            Some(Shape::Many(ids)) => ids,
+            Some(Shape::One(id)) => vec![id.into_inner()],
+        }))
+    }
+}
+
 /// One item that the API may wrap in a one-element array.
 ///
 /// `GET /sshkeys/{id}` and `GET /scripts/{id}` answer `[ {...} ]`; this type accepts that and a
@@ -133,3 +190,18 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for SingleItem<T> {
         }
     }
 }
+
+/// The body of a 2xx answer that may be absent.
+///
+/// Operations that change something (create, update, act) may answer any 2xx status with or
+/// without a body; the transport turns a missing body into JSON `null`, which decodes as `None`.
+///
+/// ```
+/// use datacrunch::types::{Maybe, Tag};
+///
+/// let answered: Maybe<Tag> = serde_json::from_str(r#"{"key":"team","value":"ml"}"#).unwrap();
+/// assert_eq!(answered.unwrap().key, "team");
+/// let empty: Maybe<Tag> = serde_json::from_str("null").unwrap();
+/// assert!(empty.is_none());
+/// ```
+pub type Maybe<T> = Option<T>;

@@ -91,7 +91,9 @@ fn op_differences(ours: &Value, our: &Operation<'_>, theirs: &Value, their: &Ope
         diffs.push(format!("request body {} -> {}", body_label(a), body_label(b)));
     }
     let (a, b) = (success_statuses(our), success_statuses(their));
-    if a != b {
+    // Our `2XX` already covers any single 2xx status upstream declares.
+    let covered = |ours: &[String], theirs: &[String]| ours == ["2XX"] && !theirs.is_empty();
+    if a != b && !covered(&a, &b) {
         diffs.push(format!("success statuses [{}] -> [{}]", a.join(", "), b.join(", ")));
     }
     diffs
@@ -450,22 +452,29 @@ impl<'t> Importer<'t> {
         }
 
         let mut responses = Map::new();
-        let mut named = Vec::new();
-        for (status, response) in out
+        let upstream: Vec<(String, Value)> = out
             .remove("responses")
             .and_then(|r| r.as_object().cloned())
             .unwrap_or_default()
-        {
-            if status.starts_with('4') || status.starts_with('5') || status == "default" {
-                continue;
+            .into_iter()
+            .filter(|(status, _)| !(status.starts_with('4') || status.starts_with('5') || status == "default"))
+            .map(|(status, response)| (status, spec::deref(self.theirs, &response).clone()))
+            .collect();
+        // Rule 11: one `2XX` answer, the first success with a body (else the first success), stands for all.
+        let success = upstream
+            .iter()
+            .filter(|(status, _)| status.starts_with('2'))
+            .find(|(_, response)| response.get("content").is_some())
+            .or_else(|| upstream.iter().find(|(status, _)| status.starts_with('2')));
+        if let Some((_, response)) = success {
+            let mut response = response.clone();
+            self.name_content(&mut response, &format!("{type_base}Response"), &mut Vec::new());
+            if op.method != "get" {
+                self.accept_empty_answer(&mut response);
             }
-            let mut response = spec::deref(self.theirs, &response).clone();
-            let base = if named.is_empty() {
-                format!("{type_base}Response")
-            } else {
-                format!("{type_base}Response{status}")
-            };
-            self.name_content(&mut response, &base, &mut named);
+            responses.insert("2XX".into(), response);
+        }
+        for (status, response) in upstream.into_iter().filter(|(status, _)| !status.starts_with('2')) {
             responses.insert(status, response);
         }
         for status in ["4XX", "5XX"] {
@@ -474,6 +483,39 @@ impl<'t> Importer<'t> {
         rebuilt.insert("responses".into(), Value::Object(responses));
         rebuilt.extend(out);
         rebuilt
+    }
+
+    /// Rule 12: the JSON answer of an operation that changes something accepts `null`. A schema this merge
+    /// named becomes nullable; a reference to any other schema `X` is wrapped in `XOrEmpty` (`Maybe<X>`).
+    fn accept_empty_answer(&mut self, response: &mut Value) {
+        let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+            return;
+        };
+        for (media, media_obj) in content.iter_mut() {
+            let Some(schema) = media_obj.get_mut("schema").filter(|_| spec::is_json_media(media)) else {
+                continue;
+            };
+            let Some(name) = spec::schema_ref_name(schema).map(String::from) else {
+                continue;
+            };
+            if let Some(Value::Object(named)) = self.new_schemas.get_mut(&name) {
+                named.insert("nullable".into(), Value::Bool(true));
+                continue;
+            }
+            let wrapper = format!("{name}OrEmpty");
+            if !self.our_schemas.contains(&wrapper) && !self.new_schemas.contains_key(&wrapper) {
+                let mut schema = Map::new();
+                schema.insert(rules::TYPE_EXTENSION.into(), Value::String(format!("Maybe<{name}>")));
+                schema.insert(
+                    "description".into(),
+                    Value::String(format!("{name}, or null when the answer had no body.")),
+                );
+                schema.insert("allOf".into(), json!([spec::schema_ref(&name)]));
+                schema.insert("nullable".into(), Value::Bool(true));
+                self.new_schemas.insert(wrapper.clone(), Value::Object(schema));
+            }
+            *schema = spec::schema_ref(&wrapper);
+        }
     }
 
     /// An operationId not yet in use: `base`, else `base2`, `base3`, ...
@@ -597,7 +639,8 @@ impl<'t> Importer<'t> {
 
     /// Applies the rules to an upstream schema, recursively: inline `enum` becomes a plain type with the known
     /// values in the description; `format: uuid` / `date-time` and `additionalProperties: false` are dropped;
-    /// OpenAPI 3.1 `type: [t, "null"]` becomes `type: t, nullable: true`; referenced schemas are queued.
+    /// OpenAPI 3.1 `type: [t, "null"]` becomes `type: t, nullable: true`; array fields become nullable (rule 13);
+    /// referenced schemas are queued.
     fn treat_schema(&mut self, schema: &mut Value) {
         let Some(map) = schema.as_object_mut() else { return };
         if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
@@ -648,6 +691,11 @@ impl<'t> Importer<'t> {
         if let Some(props) = map.get_mut("properties").and_then(Value::as_object_mut) {
             for prop in props.values_mut() {
                 self.treat_schema(prop);
+                if let Some(field) = prop.as_object_mut()
+                    && field.get("type").and_then(Value::as_str) == Some("array")
+                {
+                    field.insert("nullable".into(), Value::Bool(true));
+                }
             }
         }
         for key in ["items", "additionalProperties", "not"] {

@@ -2,6 +2,7 @@
 //!
 //! `cargo xtask codegen [--check] [--from FILE] [--emit PATH] [--root DIR]`: see [`codegen`] and [`USAGE`].
 
+mod answers;
 #[path = "../../build.rs"]
 mod build_script;
 mod codegen;

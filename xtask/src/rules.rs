@@ -77,6 +77,14 @@ pub enum Rule {
     RefsResolve,
     /// 10: progenitor (through build.rs) can generate the client.
     Generates,
+    /// 11: every operation answers `2XX`, not single 2xx statuses.
+    AnySuccess,
+    /// 12: the typed answer of an operation that changes something accepts an empty body.
+    EmptyAnswer,
+    /// 13: array fields of schemas used in answers are nullable.
+    NullableArrays,
+    /// 14: schemas used in answers require only identity fields and vetted exceptions.
+    RequiredInAnswers,
 }
 
 impl Rule {
@@ -93,6 +101,10 @@ impl Rule {
             Rule::PathParameters => "rule 8 (path parameters match the path)",
             Rule::RefsResolve => "rule 9 ($refs resolve)",
             Rule::Generates => "rule 10 (build.rs can generate the client)",
+            Rule::AnySuccess => "rule 11 (every 2xx answer is accepted)",
+            Rule::EmptyAnswer => "rule 12 (changing operations accept an answer without a body)",
+            Rule::NullableArrays => "rule 13 (arrays in answers are nullable)",
+            Rule::RequiredInAnswers => "rule 14 (answers require only identity fields)",
         }
     }
 }
@@ -114,7 +126,7 @@ impl fmt::Display for Violation {
     }
 }
 
-/// Checks rules 1 to 9 and returns every violation, in document order per rule.
+/// Checks rules 1 to 9 and 11 to 14 and returns every violation, in document order per rule.
 pub fn check(doc: &Value) -> Vec<Violation> {
     let mut out = Vec::new();
     check_version(doc, &mut out);
@@ -125,6 +137,7 @@ pub fn check(doc: &Value) -> Vec<Violation> {
     check_walk(doc, &mut out);
     check_error_responses(&ops, &mut out);
     check_path_parameters(doc, &ops, &mut out);
+    crate::answers::check(doc, &ops, &mut out);
     out
 }
 
@@ -427,8 +440,10 @@ components:
       enum: [a, b]
     Thing:
       type: object
+      required: [id]
       properties:
         id: {type: string}
+        labels: {type: array, nullable: true, items: {type: string}}
         status: {$ref: '#/components/schemas/Status'}
         enum: {type: string}
 paths:
@@ -439,7 +454,7 @@ paths:
       parameters:
       - {name: id, in: path, required: true, schema: {type: string}}
       responses:
-        '200':
+        2XX:
           description: ok
           content:
             application/json:
@@ -561,6 +576,59 @@ paths:
             "$ref: '#/components/schemas/Missing'",
         );
         assert_one(found, Rule::RefsResolve, "schema Thing");
+    }
+
+    #[test]
+    fn rule_11_any_success() {
+        assert_one(with("        2XX:", "        '200':"), Rule::AnySuccess, "getThing");
+        let both = with("        4XX:", "        '201': {description: created}\n        4XX:");
+        assert!(
+            both.iter()
+                .any(|v| v.rule == Rule::AnySuccess && v.detail.contains("201")),
+            "{both:#?}"
+        );
+    }
+
+    #[test]
+    fn rule_12_empty_answer() {
+        assert_eq!(
+            with(
+                "    get:\n      operationId: getThing",
+                "    put:\n      operationId: getThing"
+            )
+            .iter()
+            .filter(|v| v.rule == Rule::EmptyAnswer)
+            .count(),
+            1
+        );
+        let nullable = GOOD
+            .replace(
+                "    get:\n      operationId: getThing",
+                "    put:\n      operationId: getThing",
+            )
+            .replace(
+                "    Thing:\n      type: object",
+                "    Thing:\n      nullable: true\n      type: object",
+            );
+        assert_eq!(violations(&nullable), vec![]);
+    }
+
+    #[test]
+    fn rule_13_nullable_arrays() {
+        assert_one(
+            with("labels: {type: array, nullable: true,", "labels: {type: array,"),
+            Rule::NullableArrays,
+            "schema Thing",
+        );
+    }
+
+    #[test]
+    fn rule_14_required_in_answers() {
+        assert_one(
+            with("required: [id]", "required: [id, enum]"),
+            Rule::RequiredInAnswers,
+            "schema Thing",
+        );
     }
 
     #[test]
