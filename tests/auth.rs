@@ -11,7 +11,7 @@ use common::local::{Reply, Script, serve};
 use datacrunch::auth::{AuthError, AuthMiddleware, Credentials};
 use datacrunch::retry::RetryPolicy;
 use datacrunch::types::ErrorCode;
-use datacrunch::{Client, Error};
+use datacrunch::{Client, Environment, Error};
 use httpmock::prelude::*;
 use serde_json::json;
 
@@ -480,21 +480,11 @@ async fn errors_never_contain_the_secret_even_when_the_server_echoes_it() {
     assert!(text.contains("bad secret <redacted>"), "{text}");
 }
 
-/// Serializes the tests that change process environment variables.
-static ENV_LOCK: Mutex<()> = Mutex::new(());
+// ---------------------------------------------------------------- Environment and profiles
 
-fn clear_env() {
-    for name in [
-        "DATACRUNCH_CLIENT_ID",
-        "DATACRUNCH_CLIENT_SECRET",
-        "DATACRUNCH_BASE_URL",
-        "VERDA_CLIENT_ID",
-        "VERDA_CLIENT_SECRET",
-        "VERDA_BASE_URL",
-    ] {
-        // SAFETY: ENV_LOCK serializes every test that touches the environment.
-        unsafe { std::env::remove_var(name) };
-    }
+/// A client built by `from_env` from a fixed environment, against `server`.
+fn from_env(env: Environment) -> Result<Client, Error> {
+    Client::builder().environment(env).from_env()?.build()
 }
 
 #[tokio::test]
@@ -502,38 +492,133 @@ async fn from_env_reads_datacrunch_names_before_verda_names() {
     let server = MockServer::start_async().await;
     let grant = client_credentials_grant(&server, &token("access-1", "refresh-1", 3600));
     let api = balance_for(&server, "access-1");
-    let client = {
-        let _lock = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        clear_env();
-        // SAFETY: ENV_LOCK serializes every test that touches the environment.
-        unsafe {
-            std::env::set_var("DATACRUNCH_CLIENT_ID", CLIENT_ID);
-            std::env::set_var("VERDA_CLIENT_ID", "the-other-id");
-            std::env::set_var("VERDA_CLIENT_SECRET", CLIENT_SECRET);
-            std::env::set_var("VERDA_BASE_URL", server.url("/v1"));
-        }
-        let client = Client::from_env();
-        clear_env();
-        client.unwrap()
-    };
-    client.get_balance().send().await.unwrap();
+    let env = Environment::fixed()
+        .with_var("DATACRUNCH_CLIENT_ID", CLIENT_ID)
+        .with_var("VERDA_CLIENT_ID", "the-other-id")
+        .with_var("VERDA_CLIENT_SECRET", CLIENT_SECRET)
+        .with_var("VERDA_BASE_URL", server.url("/v1"));
+    from_env(env).unwrap().get_balance().send().await.unwrap();
     assert_eq!((grant.calls(), api.calls()), (1, 1));
 }
 
 #[test]
 fn from_env_names_the_missing_variable() {
-    let _lock = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    clear_env();
-    // SAFETY: ENV_LOCK serializes every test that touches the environment.
-    unsafe { std::env::set_var("VERDA_CLIENT_ID", CLIENT_ID) };
-    let error = Client::from_env().unwrap_err();
-    clear_env();
+    let error = from_env(Environment::fixed().with_var("VERDA_CLIENT_ID", CLIENT_ID)).unwrap_err();
     let text = error.to_string();
     assert!(matches!(error, Error::Config(_)), "{text}");
     assert!(
         text.contains("DATACRUNCH_CLIENT_SECRET") && text.contains("VERDA_CLIENT_SECRET"),
         "{text}"
     );
+    let nothing = from_env(Environment::fixed().with_home("/home/me")).unwrap_err();
+    assert!(nothing.to_string().contains("/home/me/.verda/credentials"), "{nothing}");
+}
+
+/// A credentials file with two profiles, the first pointing at `base_url`.
+fn credentials_file(base_url: &str) -> String {
+    format!(
+        "[default]\nverda_client_id = {CLIENT_ID}\nverda_client_secret = {CLIENT_SECRET}\nverda_base_url = {base_url}\n\n\
+         [staging]\nverda_client_id = staging-id\nverda_client_secret = staging-secret\n"
+    )
+}
+
+#[tokio::test]
+async fn without_variables_from_env_falls_back_to_the_default_profile() {
+    let server = MockServer::start_async().await;
+    let grant = client_credentials_grant(&server, &token("access-1", "refresh-1", 3600));
+    let api = balance_for(&server, "access-1");
+    let env = Environment::fixed()
+        .with_home("/home/me")
+        .with_file("/home/me/.verda/credentials", credentials_file(&server.url("/v1")));
+    from_env(env).unwrap().get_balance().send().await.unwrap();
+    assert_eq!((grant.calls(), api.calls()), (1, 1));
+}
+
+#[test]
+fn the_credentials_file_is_found_where_the_cli_keeps_it_and_profiles_are_chosen() {
+    let file = credentials_file("https://api.example.com/v1");
+    let id = |builder: Result<datacrunch::ClientBuilder, Error>| format!("{:?}", builder.unwrap());
+    // VERDA_SHARED_CREDENTIALS_FILE wins over VERDA_HOME, which wins over the home directory.
+    let shared = Environment::fixed()
+        .with_var("VERDA_SHARED_CREDENTIALS_FILE", "/etc/verda/creds")
+        .with_var("VERDA_HOME", "/opt/verda")
+        .with_file("/etc/verda/creds", file.clone())
+        .with_var("VERDA_PROFILE", "staging");
+    let chosen = id(Client::builder().environment(shared).from_env());
+    assert!(chosen.contains("staging-id"), "{chosen}");
+    let verda_home = Environment::fixed()
+        .with_var("VERDA_HOME", "/opt/verda")
+        .with_file("/opt/verda/credentials", file.clone());
+    let by_name = id(Client::builder().environment(verda_home.clone()).profile("staging"));
+    assert!(
+        by_name.contains("staging-id") && !by_name.contains("staging-secret"),
+        "{by_name}"
+    );
+    let default = id(Client::builder().environment(verda_home.clone()).from_env());
+    assert!(
+        default.contains(CLIENT_ID) && default.contains("https://api.example.com/v1"),
+        "{default}"
+    );
+
+    // Variables win over the file; the base URL variable over the profile's.
+    let mixed = verda_home
+        .clone()
+        .with_var("DATACRUNCH_CLIENT_ID", "env-id")
+        .with_var("DATACRUNCH_CLIENT_SECRET", "env-secret")
+        .with_var("DATACRUNCH_BASE_URL", "https://env.example.com/v1");
+    let mixed = id(Client::builder().environment(mixed).from_env());
+    assert!(mixed.contains("env-id") && mixed.contains("env.example.com"), "{mixed}");
+
+    let unknown = Client::builder().environment(verda_home).profile("prod").unwrap_err();
+    assert!(unknown.to_string().contains("no profile [prod]"), "{unknown}");
+    let only = Environment::fixed().with_home("/h").with_file(
+        "/h/.verda/credentials",
+        "[work]\nverda_client_id = w\nverda_client_secret = s\n",
+    );
+    assert!(id(Client::builder().environment(only).from_env()).contains("\"w\""));
+}
+
+#[test]
+fn a_broken_credentials_file_is_a_config_error() {
+    let env = |contents: &str| {
+        Environment::fixed()
+            .with_home("/h")
+            .with_file("/h/.verda/credentials", contents.to_owned())
+    };
+    let missing_secret = from_env(env("[default]\nverda_client_id = x\n")).unwrap_err();
+    assert!(
+        missing_secret.to_string().contains("verda_client_secret"),
+        "{missing_secret}"
+    );
+    let two_without_default = from_env(env("[a]\nverda_client_id = x\n[b]\nverda_client_id = y\n")).unwrap_err();
+    assert!(
+        two_without_default.to_string().contains("VERDA_PROFILE"),
+        "{two_without_default}"
+    );
+    let not_ini = from_env(env("[default\n=")).unwrap_err();
+    assert!(matches!(not_ini, Error::Config(_)), "{not_ini}");
+}
+
+#[test]
+fn a_credentials_file_readable_by_others_is_used_with_a_warning() {
+    let captured = common::logs::capture();
+    let env = Environment::fixed().with_home("/h").with_file_mode(
+        "/h/.verda/credentials",
+        "[default]\nverda_client_id = x\nverda_client_secret = y\n",
+        0o644,
+    );
+    from_env(env).unwrap();
+    let logs = captured.text();
+    assert!(logs.contains("readable by other users"), "{logs}");
+    assert!(!logs.contains("verda_client_secret = y"), "{logs}");
+
+    let private = Environment::fixed().with_home("/h").with_file(
+        "/h/.verda/credentials",
+        "[default]\nverda_client_id = x\nverda_client_secret = y\n",
+    );
+    let captured = common::logs::capture();
+    from_env(private).unwrap();
+    assert!(!captured.text().contains("readable by other users"));
 }
 
 #[tokio::test]

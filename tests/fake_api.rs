@@ -275,6 +275,10 @@ async fn startup_scripts_are_paginated_as_the_live_api() {
         .unwrap();
     assert_eq!(last.headers()["x-page"], "3");
     assert_eq!(last.json::<Vec<serde_json::Value>>().await.unwrap().len(), 5);
+
+    let all = client.all_scripts().await.unwrap();
+    assert_eq!(all.len(), 25);
+    assert_eq!(all[24].name, "script-24");
 }
 
 #[tokio::test(start_paused = true)]

@@ -313,3 +313,31 @@ async fn send_returns_the_sdk_error_so_question_mark_into_box_dyn_error_reads_ri
             .is_some_and(|e| matches!(e, Error::Auth(_)))
     );
 }
+
+#[tokio::test]
+async fn a_callers_own_http_client_sends_every_request() {
+    let server = MockServer::start_async().await;
+    let token = server.mock(|when, then| {
+        when.method(POST).path("/v1/oauth2/token").header("x-tenant", "blue");
+        then.status(200)
+            .json_body(json!({"access_token": "a", "expires_in": 3600}));
+    });
+    let api = server.mock(|when, then| {
+        when.method(GET)
+            .path("/v1/balance")
+            .header("x-tenant", "blue")
+            .header("authorization", "Bearer a");
+        then.status(200).json_body(json!({"amount": 1, "currency": "usd"}));
+    });
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-tenant", "blue".parse().unwrap());
+    let own = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    let client = Client::builder()
+        .base_url(server.url("/v1"))
+        .credentials("id", "secret")
+        .http_client(own)
+        .build()
+        .unwrap();
+    client.get_balance().send().await.unwrap();
+    assert_eq!((token.calls(), api.calls()), (1, 1));
+}
