@@ -13,16 +13,9 @@ fn spec() -> serde_json::Value {
     serde_norway::from_str(&text).unwrap()
 }
 
-/// `getSshKeyById` -> `get_ssh_key_by_id`, as progenitor names methods.
+/// `getSshKeyById` -> `get_ssh_key_by_id`, as progenitor names methods (with heck).
 fn snake_case(operation_id: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in operation_id.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
+    heck::ToSnakeCase::to_snake_case(operation_id)
 }
 
 #[test]

@@ -4,9 +4,9 @@
 //! `Unknown(String)` and re-encodes unchanged. The lists match the `enum` of the schema with the
 //! same name in `openapi.yaml` (checked by a test).
 
-use super::open_enum::open_enum;
+use super::open_enum::open_enums;
 
-open_enum! {
+open_enums! {
     /// An instance type, such as `1H100.80S.22V` (`<count><model>.<memory>.<vCPUs>V`) or
     /// `CPU.4V.16G`.
     ///
@@ -41,18 +41,14 @@ open_enum! {
         Cpu_4V_16G = "CPU.4V.16G",
         Cpu_120V_480G = "CPU.120V.480G",
     }
-}
 
-open_enum! {
     /// An instant-cluster type, such as `16H200`.
     ClusterType {
         H200x16 = "16H200",
         H200x32 = "32H200",
         B200x16 = "16B200",
     }
-}
 
-open_enum! {
     /// A datacenter location code, such as `FIN-03`.
     ///
     /// ```
@@ -66,9 +62,7 @@ open_enum! {
         Fin03 = "FIN-03",
         Ice01 = "ICE-01",
     }
-}
 
-open_enum! {
     /// An OS image type; the API also accepts the id of a detached OS volume where an image is
     /// expected, which arrives here as `Unknown`.
     ImageType {
@@ -78,9 +72,7 @@ open_enum! {
         Ubuntu2404 = "ubuntu-24.04",
         Ubuntu2204 = "ubuntu-22.04",
     }
-}
 
-open_enum! {
     /// The lifecycle state of an instance.
     ///
     /// ```
@@ -106,9 +98,7 @@ open_enum! {
         NoCapacity = "no_capacity",
         NotFound = "notfound",
     }
-}
 
-open_enum! {
     /// An action on one or more instances (`PUT /instances`).
     InstanceActionKind {
         Boot = "boot",
@@ -124,9 +114,7 @@ open_enum! {
         Deploy = "deploy",
         Transfer = "transfer",
     }
-}
 
-open_enum! {
     /// The lifecycle state of a volume.
     VolumeStatus {
         Ordered = "ordered",
@@ -144,9 +132,7 @@ open_enum! {
         Canceling = "canceling",
         Canceled = "canceled",
     }
-}
 
-open_enum! {
     /// An action on one or more volumes (`PUT /volumes`).
     VolumeActionKind {
         Attach = "attach",
@@ -157,9 +143,7 @@ open_enum! {
         Delete = "delete",
         Restore = "restore",
     }
-}
 
-open_enum! {
     /// A volume storage type.
     VolumeType {
         Nvme = "NVMe",
@@ -170,9 +154,7 @@ open_enum! {
         NvmeSharedCluster = "NVMe_Shared_Cluster",
         NvmeOsCluster = "NVMe_OS_Cluster",
     }
-}
 
-open_enum! {
     /// The lifecycle state of an instant cluster.
     ClusterStatus {
         Ordered = "ordered",
@@ -181,50 +163,38 @@ open_enum! {
         Discontinued = "discontinued",
         Error = "error",
     }
-}
 
-open_enum! {
     /// An action on an instant cluster (`PUT /clusters`).
     ClusterActionKind {
         Discontinue = "discontinue",
     }
-}
 
-open_enum! {
     /// A currency code. The API has sent both `usd` and `USD`; the latter arrives as `Unknown`.
     Currency {
         Usd = "usd",
         Eur = "eur",
     }
-}
 
-open_enum! {
     /// How a resource is billed.
     Contract {
         PayAsYouGo = "PAY_AS_YOU_GO",
         LongTerm = "LONG_TERM",
         Spot = "SPOT",
     }
-}
 
-open_enum! {
     /// How the hourly price of an instance is set.
     Pricing {
         FixedPrice = "FIXED_PRICE",
         DynamicPrice = "DYNAMIC_PRICE",
     }
-}
 
-open_enum! {
     /// What happens to a volume when its spot instance is discontinued.
     OnSpotDiscontinue {
         KeepDetached = "keep_detached",
         MoveToTrash = "move_to_trash",
         DeletePermanently = "delete_permanently",
     }
-}
 
-open_enum! {
     /// The `code` of an API error body. The API has also sent these upper-cased; such codes
     /// arrive as `Unknown` with the text unchanged.
     ErrorCode {
@@ -239,9 +209,7 @@ open_enum! {
         InvalidGrant = "invalid_grant",
         UnsupportedGrantType = "unsupported_grant_type",
     }
-}
 
-open_enum! {
     /// The state of a serverless container deployment.
     DeploymentStatus {
         Initializing = "initializing",
@@ -253,18 +221,14 @@ open_enum! {
         ImagePulling = "image_pulling",
         VersionUpdating = "version_updating",
     }
-}
 
-open_enum! {
     /// The state of a serverless job deployment.
     JobStatus {
         Running = "running",
         Paused = "paused",
         Terminating = "terminating",
     }
-}
 
-open_enum! {
     /// The kind of a stored secret.
     SecretType {
         Generic = "generic",
@@ -272,9 +236,7 @@ open_enum! {
         Env = "env",
         File = "file",
     }
-}
 
-open_enum! {
     /// The kind of a container registry credential.
     RegistryType {
         Dockerhub = "dockerhub",
@@ -285,9 +247,7 @@ open_enum! {
         Verda = "verda",
         Scaleway = "scaleway",
     }
-}
 
-open_enum! {
     /// The kind of a volume mounted into a container.
     VolumeMountType {
         Scratch = "scratch",
@@ -295,17 +255,13 @@ open_enum! {
         Memory = "memory",
         Shared = "shared",
     }
-}
 
-open_enum! {
     /// Whether a container environment variable holds a value or names a secret.
     EnvVarType {
         Plain = "plain",
         Secret = "secret",
     }
-}
 
-open_enum! {
     /// A long-term commitment period code, such as `3_MONTHS`.
     LongTermPeriodCode {
         OneMonth = "1_MONTH",

@@ -1,4 +1,4 @@
-//! The `open_enum!` macro: enums for value sets the provider extends over time.
+//! The `open_enum!` and `open_enums!` macros: enums for value sets the provider extends over time.
 //!
 //! A closed enum breaks decoding of a whole response the day the API adds a GPU type, a location
 //! or a status. An open enum has one variant per value this SDK knows plus `Unknown(String)`,
@@ -107,3 +107,23 @@ macro_rules! open_enum {
 }
 
 pub(crate) use open_enum;
+
+/// Defines every open enum of the crate with [`open_enum!`], in one list, and exports
+/// `__with_open_enums!(callback)`, which calls `callback!(Name, Name, ...)` with all their names:
+/// tests iterate over the enums from this one source instead of a copy of the list.
+macro_rules! open_enums {
+    ($( $(#[$meta:meta])* $name:ident { $($body:tt)* } )+) => {
+        $( $crate::types::open_enum::open_enum! { $(#[$meta])* $name { $($body)* } } )+
+
+        /// Calls `$callback!` with the name of every open enum in `datacrunch::types`.
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __with_open_enums {
+            ($callback:ident) => {
+                $callback!($($name),+)
+            };
+        }
+    };
+}
+
+pub(crate) use open_enums;

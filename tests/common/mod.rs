@@ -26,36 +26,7 @@ pub fn api_error(error: datacrunch::Error) -> (http::StatusCode, datacrunch::typ
     }
 }
 
-/// Calls `$callback!` with the name of every open enum in `datacrunch::types`.
-#[allow(unused_macros)] // only some test crates use it
-macro_rules! with_open_enums {
-    ($callback:ident) => {
-        $callback!(
-            InstanceType,
-            ClusterType,
-            LocationCode,
-            ImageType,
-            InstanceStatus,
-            InstanceActionKind,
-            VolumeStatus,
-            VolumeActionKind,
-            VolumeType,
-            ClusterStatus,
-            ClusterActionKind,
-            Currency,
-            Contract,
-            Pricing,
-            OnSpotDiscontinue,
-            ErrorCode,
-            DeploymentStatus,
-            JobStatus,
-            SecretType,
-            RegistryType,
-            VolumeMountType,
-            EnvVarType,
-            LongTermPeriodCode,
-        )
-    };
-}
-#[allow(unused_imports)]
-pub(crate) use with_open_enums;
+/// Calls `$callback!` with the name of every open enum in `datacrunch::types`, from the list the
+/// crate defines them with.
+#[allow(unused_imports)] // only some test crates use it
+pub(crate) use datacrunch::__with_open_enums as with_open_enums;

@@ -1,65 +1,15 @@
 //! Identifier conventions: how progenitor names methods, and how imported operations and schemas are named.
 
-/// Splits `s` into words the way the `heck` crate (used by progenitor) does: on non-alphanumeric characters,
-/// before an uppercase letter that follows a lowercase one, and inside acronyms (`HTTPServer` -> `HTTP`, `Server`).
-pub fn words(s: &str) -> Vec<&str> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mode {
-        Boundary,
-        Lower,
-        Upper,
-    }
-    let mut out = Vec::new();
-    for word in s.split(|c: char| !c.is_alphanumeric()) {
-        let mut chars = word.char_indices().peekable();
-        let mut start = 0;
-        let mut mode = Mode::Boundary;
-        while let Some((i, c)) = chars.next() {
-            let Some(&(next_i, next)) = chars.peek() else {
-                out.push(&word[start..]);
-                break;
-            };
-            let next_mode = if c.is_lowercase() {
-                Mode::Lower
-            } else if c.is_uppercase() {
-                Mode::Upper
-            } else {
-                mode
-            };
-            if next_mode == Mode::Lower && next.is_uppercase() {
-                out.push(&word[start..next_i]);
-                start = next_i;
-                mode = Mode::Boundary;
-            } else if mode == Mode::Upper && c.is_uppercase() && next.is_lowercase() {
-                out.push(&word[start..i]);
-                start = i;
-                mode = Mode::Boundary;
-            } else {
-                mode = next_mode;
-            }
-        }
-    }
-    out.retain(|w| !w.is_empty());
-    out
-}
+use heck::{ToSnakeCase, ToUpperCamelCase};
 
-/// `getSSHKeys` -> `get_ssh_keys`.
+/// `getSSHKeys` -> `get_ssh_keys`, with heck, the crate progenitor names methods with.
 pub fn snake_case(s: &str) -> String {
-    words(s).iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join("_")
+    s.to_snake_case()
 }
 
 /// `getSSHKeys` -> `GetSshKeys`.
 pub fn pascal_case(s: &str) -> String {
-    words(s).iter().map(|w| capitalize(w)).collect()
-}
-
-/// `keys` -> `Keys`, `SSH` -> `Ssh`.
-fn capitalize(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
-        None => String::new(),
-    }
+    s.to_upper_camel_case()
 }
 
 /// Rust keywords, which progenitor suffixes with `_` when an operationId turns into one.
