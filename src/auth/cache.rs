@@ -22,7 +22,9 @@ use reqwest::header::HeaderValue;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::{AuthError, SecretString};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::AuthError;
 use crate::retry::RetryPolicy;
 
 /// The default time before expiry at which a token is renewed.
@@ -53,11 +55,12 @@ impl std::fmt::Debug for AccessToken {
 impl AccessToken {
     /// A bearer token that stops working at `expires_at`, `lifetime` after it was requested.
     pub(crate) fn bearer(token: &SecretString, expires_at: Instant, lifetime: Duration) -> Result<Self, AuthError> {
-        let mut header =
-            HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| AuthError::MalformedResponse {
+        let mut header = HeaderValue::try_from(format!("Bearer {}", token.expose_secret())).map_err(|_| {
+            AuthError::MalformedResponse {
                 status: http::StatusCode::OK,
                 reason: "access_token contains characters not allowed in an HTTP header".to_owned(),
-            })?;
+            }
+        })?;
         header.set_sensitive(true);
         Ok(Self {
             header,
@@ -333,7 +336,7 @@ mod tests {
                 }
             };
             let lifetime = Duration::from_secs(answer.expect("a scripted answer")?);
-            let token = SecretString::new(format!("token-{number}"));
+            let token = SecretString::from(format!("token-{number}"));
             AccessToken::bearer(&token, Instant::now() + lifetime, lifetime)
         }
     }

@@ -1,44 +1,11 @@
-//! Client credentials and the secret wrapper that never prints.
+//! Client credentials.
+//!
+//! Secrets are `secrecy::SecretString`: redacted `Debug`, no `Display`, wiped on drop, and read
+//! only through `ExposeSecret::expose_secret`, which makes every use of the secret visible.
 
 use std::fmt;
 
-use zeroize::Zeroizing;
-
-/// A secret string (client secret, access or refresh token): never printed, wiped on drop.
-///
-/// ```
-/// use datacrunch::auth::SecretString;
-///
-/// let secret = SecretString::new("s3cr3t");
-/// assert_eq!(format!("{secret:?} {secret}"), "<redacted> <redacted>");
-/// assert_eq!(secret.expose(), "s3cr3t");
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretString(Zeroizing<String>);
-
-impl SecretString {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(Zeroizing::new(value.into()))
-    }
-
-    /// The secret itself. Call this only to send it where it belongs.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SecretString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl fmt::Display for SecretString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+use secrecy::{ExposeSecret, SecretString};
 
 /// The client id and secret of an API client, created in the provider's dashboard.
 ///
@@ -49,10 +16,10 @@ impl fmt::Display for SecretString {
 /// assert_eq!(credentials.client_id(), "my-client-id");
 /// assert_eq!(
 ///     format!("{credentials:?}"),
-///     r#"Credentials { client_id: "my-client-id", client_secret: <redacted> }"#
+///     r#"Credentials { client_id: "my-client-id", client_secret: "<redacted>" }"#
 /// );
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Credentials {
     client_id: String,
     client_secret: SecretString,
@@ -63,7 +30,7 @@ impl Credentials {
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         Self {
             client_id: client_id.into(),
-            client_secret: SecretString::new(client_secret),
+            client_secret: SecretString::from(client_secret.into()),
         }
     }
 
@@ -77,6 +44,24 @@ impl Credentials {
         &self.client_secret
     }
 }
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Equal when both the id and the secret are.
+impl PartialEq for Credentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.client_id == other.client_id && self.client_secret.expose_secret() == other.client_secret.expose_secret()
+    }
+}
+
+impl Eq for Credentials {}
 
 impl fmt::Display for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

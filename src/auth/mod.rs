@@ -4,7 +4,8 @@
 //! `client_credentials` and `refresh_token`). [`AuthMiddleware`] obtains them lazily, renews them
 //! in the background before they expire (callers never wait while a valid token is held), lets
 //! one request at a time fetch a token, and replays a request once when the API answers 401.
-//! Secrets live in [`SecretString`], which never prints and is wiped on drop.
+//! Secrets live in [`SecretString`] (from the `secrecy` crate), which never prints and is wiped
+//! on drop.
 
 mod cache;
 mod credentials;
@@ -15,7 +16,8 @@ mod source;
 mod token_endpoint;
 
 pub use cache::DEFAULT_REFRESH_MARGIN;
-pub use credentials::{Credentials, SecretString};
+pub use credentials::Credentials;
 pub use error::AuthError;
 pub use middleware::AuthMiddleware;
 pub(crate) use middleware::{AuthOptions, parse_api_url};
+pub use secrecy::{ExposeSecret, SecretString};

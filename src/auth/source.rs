@@ -4,7 +4,9 @@ use std::sync::{Mutex, PoisonError};
 
 use super::cache::{AccessToken, TokenSource};
 use super::token_endpoint::{Grant, TokenEndpoint};
-use super::{AuthError, SecretString};
+use secrecy::SecretString;
+
+use super::AuthError;
 
 /// Obtains tokens with the refresh grant while it holds a refresh token, and with client
 /// credentials otherwise or when the server rejects the refresh token. The provider rotates

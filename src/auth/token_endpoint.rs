@@ -8,7 +8,9 @@ use serde::Deserialize;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::{AuthError, Credentials, SecretString};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{AuthError, Credentials};
 use crate::error::{ApiError, excerpt};
 use crate::retry::{RetryPolicy, retry_after};
 
@@ -36,10 +38,10 @@ impl<'a> Grant<'a> {
             Self::ClientCredentials => serde_json::json!({
                 "grant_type": self.name(),
                 "client_id": credentials.client_id(),
-                "client_secret": credentials.client_secret().expose(),
+                "client_secret": credentials.client_secret().expose_secret(),
             }),
             Self::RefreshToken(token) => {
-                serde_json::json!({ "grant_type": self.name(), "refresh_token": token.expose() })
+                serde_json::json!({ "grant_type": self.name(), "refresh_token": token.expose_secret() })
             }
         }
     }
@@ -207,8 +209,8 @@ impl TokenEndpoint {
             "access token obtained"
         );
         Ok(IssuedToken {
-            access_token: SecretString::new(body.access_token),
-            refresh_token: body.refresh_token.filter(|t| !t.is_empty()).map(SecretString::new),
+            access_token: SecretString::from(body.access_token),
+            refresh_token: body.refresh_token.filter(|t| !t.is_empty()).map(SecretString::from),
             expires_at: requested_at + lifetime,
             lifetime,
         })
@@ -220,7 +222,7 @@ impl TokenEndpoint {
         secrets
             .into_iter()
             .flatten()
-            .map(SecretString::expose)
+            .map(ExposeSecret::expose_secret)
             .filter(|s| !s.is_empty())
             .fold(text, |text, secret| {
                 if text.contains(secret) {
