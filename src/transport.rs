@@ -136,3 +136,33 @@ async fn carry_error(error: anyhow::Error) -> reqwest::Error {
         Ok(_) => unreachable!("a failing body stream produced a body"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_json;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn json_content_types_are_recognised_with_parameters_and_suffixes() {
+        let json = |value: &'static str| is_json(Some(&HeaderValue::from_static(value)));
+        for yes in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/problem+json",
+            " application/vnd.api+json ;q=1",
+        ] {
+            assert!(json(yes), "{yes}");
+        }
+        for no in [
+            "text/plain",
+            "text/html; charset=utf-8",
+            "application/jsonp",
+            "json",
+            "",
+        ] {
+            assert!(!json(no), "{no}");
+        }
+        assert!(!is_json(None));
+    }
+}

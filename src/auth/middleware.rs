@@ -158,3 +158,60 @@ impl Middleware for AuthMiddleware {
         next.run(replay, extensions).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn middleware(base_url: &str) -> AuthMiddleware {
+        AuthMiddleware::new(Credentials::new("id", "secret"), base_url).unwrap()
+    }
+
+    fn request(url: &str) -> Request {
+        Request::new(reqwest::Method::GET, url.parse().unwrap())
+    }
+
+    #[test]
+    fn the_token_goes_only_to_the_base_urls_origin_and_never_to_the_token_endpoint() {
+        let auth = middleware("https://api.verda.com/v1");
+        for ours in [
+            "https://api.verda.com/v1/balance",
+            "https://api.verda.com:443/v1/instances",
+            "https://api.verda.com/other",
+        ] {
+            assert!(auth.applies_to(&request(ours)), "{ours}");
+        }
+        for theirs in [
+            "http://api.verda.com/v1/balance",
+            "https://api.verda.com:8443/v1/balance",
+            "https://evil.example.com/v1/balance",
+            "https://api.verda.com.evil.example.com/v1",
+            "https://api.verda.com/v1/oauth2/token",
+        ] {
+            assert!(!auth.applies_to(&request(theirs)), "{theirs}");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_accepted_only_for_loopback_or_when_allowed() {
+        for loopback in [
+            "http://localhost:8080/v1",
+            "http://127.0.0.1/v1",
+            "http://127.1.2.3/v1",
+            "http://[::1]:9/v1",
+        ] {
+            parse_api_url("base URL", loopback, false).unwrap();
+        }
+        for remote in [
+            "http://api.example.com/v1",
+            "http://10.0.0.1/v1",
+            "http://localhost.example.com/v1",
+        ] {
+            assert!(parse_api_url("base URL", remote, false).is_err(), "{remote}");
+            parse_api_url("base URL", remote, true).unwrap();
+        }
+        for broken in ["ftp://example.com/v1", "not a url", "file:///v1"] {
+            assert!(parse_api_url("base URL", broken, true).is_err(), "{broken}");
+        }
+    }
+}

@@ -241,3 +241,56 @@ fn strip_values(message: &str) -> String {
         None => message.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint() -> TokenEndpoint {
+        TokenEndpoint {
+            url: "https://api.verda.com/v1/oauth2/token".parse().unwrap(),
+            http: reqwest::Client::new(),
+            credentials: Credentials::new("id", "s3cr3t-value"),
+            retry: RetryPolicy::none(),
+        }
+    }
+
+    #[test]
+    fn scrubbing_replaces_the_secret_and_the_refresh_token_wherever_they_appear() {
+        let refresh = SecretString::from("refresh-abc".to_owned());
+        let text = "bad secret s3cr3t-value, refresh refresh-abc, again s3cr3t-value".to_owned();
+        assert_eq!(
+            endpoint().scrub(text, Some(&refresh)),
+            "bad secret <redacted>, refresh <redacted>, again <redacted>"
+        );
+        assert_eq!(endpoint().scrub("nothing secret".to_owned(), None), "nothing secret");
+        let empty = SecretString::from(String::new());
+        assert_eq!(endpoint().scrub("keep me".to_owned(), Some(&empty)), "keep me");
+    }
+
+    #[test]
+    fn serde_messages_lose_the_quoted_value() {
+        assert_eq!(
+            strip_values(r#"invalid type: string "tok-123", expected u64"#),
+            "invalid type: string <value>"
+        );
+        assert_eq!(
+            strip_values("missing field `access_token`"),
+            "missing field `access_token`"
+        );
+    }
+
+    #[test]
+    fn each_grant_sends_exactly_its_fields() {
+        let credentials = Credentials::new("id", "secret");
+        let refresh = SecretString::from("r".to_owned());
+        assert_eq!(
+            Grant::ClientCredentials.body(&credentials),
+            serde_json::json!({"grant_type": "client_credentials", "client_id": "id", "client_secret": "secret"})
+        );
+        assert_eq!(
+            Grant::RefreshToken(&refresh).body(&credentials),
+            serde_json::json!({"grant_type": "refresh_token", "refresh_token": "r"})
+        );
+    }
+}
