@@ -131,7 +131,7 @@ async fn a_server_that_ignores_the_page_does_not_loop_forever() {
     let same = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/scripts");
-            then.status(200).header("content-type", JSON).json_body(scripts(0, 100));
+            common::reply(then, 200, scripts(0, 100));
         })
         .await;
 
@@ -148,9 +148,11 @@ async fn an_error_on_a_later_page_is_returned_and_ends_the_stream() {
     let failing = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/scripts").query_param("page", "2");
-            then.status(503)
-                .header("content-type", JSON)
-                .json_body(json!({"code": "service_unavailable", "message": "try again later"}));
+            common::reply(
+                then,
+                503,
+                json!({"code": "service_unavailable", "message": "try again later"}),
+            );
         })
         .await;
 

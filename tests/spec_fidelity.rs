@@ -28,15 +28,19 @@ async fn a_container_deployment_without_optional_fields_decodes() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/container-deployments/whisper");
-            then.status(200).header("content-type", JSON).json_body(json!({
-                "name": "whisper",
-                "containers": [{
-                    "image": {"image": "ghcr.io/acme/whisper:1.4", "last_updated_at": "2026-04-02T10:00:00Z"},
-                    "exposed_port": 8000,
-                    "healthcheck": {"port": 8000, "path": "/health"}
-                }],
-                "compute": {"name": "H100", "size": 1}
-            }));
+            common::reply(
+                then,
+                200,
+                json!({
+                    "name": "whisper",
+                    "containers": [{
+                        "image": {"image": "ghcr.io/acme/whisper:1.4", "last_updated_at": "2026-04-02T10:00:00Z"},
+                        "exposed_port": 8000,
+                        "healthcheck": {"port": 8000, "path": "/health"}
+                    }],
+                    "compute": {"name": "H100", "size": 1}
+                }),
+            );
         })
         .await;
 
@@ -70,13 +74,17 @@ async fn a_job_deployment_without_an_endpoint_decodes() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/job-deployments/nightly-eval");
-            then.status(200).header("content-type", JSON).json_body(json!({
-                "name": "nightly-eval",
-                "containers": [{"image": "docker.io/acme/eval:3", "exposed_port": 8080}],
-                "compute": {"name": "General Compute", "size": 4},
-                "created_at": "2026-04-02T10:00:00Z",
-                "scaling": {"max_replica_count": 2, "deadline_seconds": 3600}
-            }));
+            common::reply(
+                then,
+                200,
+                json!({
+                    "name": "nightly-eval",
+                    "containers": [{"image": "docker.io/acme/eval:3", "exposed_port": 8080}],
+                    "compute": {"name": "General Compute", "size": 4},
+                    "created_at": "2026-04-02T10:00:00Z",
+                    "scaling": {"max_replica_count": 2, "deadline_seconds": 3600}
+                }),
+            );
         })
         .await;
 
@@ -101,22 +109,26 @@ async fn arrays_sent_as_null_decode_as_none() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/container-deployments");
-            then.status(200).header("content-type", JSON).json_body(json!([{
-                "name": "sdxl",
-                "containers": [{
-                    "name": "worker",
-                    "image": "ghcr.io/acme/sdxl:v3",
-                    "exposed_port": 7860,
-                    "env": null,
-                    "volume_mounts": null,
-                    "entrypoint_overrides": {"enabled": false, "entrypoint": null, "cmd": null}
-                }],
-                "compute": {"name": "RTX PRO 6000", "size": 1},
-                "is_spot": false
-            }, {
-                "name": "draining",
-                "containers": null
-            }]));
+            common::reply(
+                then,
+                200,
+                json!([{
+                    "name": "sdxl",
+                    "containers": [{
+                        "name": "worker",
+                        "image": "ghcr.io/acme/sdxl:v3",
+                        "exposed_port": 7860,
+                        "env": null,
+                        "volume_mounts": null,
+                        "entrypoint_overrides": {"enabled": false, "entrypoint": null, "cmd": null}
+                    }],
+                    "compute": {"name": "RTX PRO 6000", "size": 1},
+                    "is_spot": false
+                }, {
+                    "name": "draining",
+                    "containers": null
+                }]),
+            );
         })
         .await;
 
@@ -297,11 +309,15 @@ async fn an_error_keeps_its_details() {
     server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/container-deployments/Whisper");
-            then.status(400).header("content-type", JSON).json_body(json!({
-                "code": "invalid_request",
-                "message": "name must be lower case",
-                "details": {"field": "name", "pattern": "^[a-z0-9-]+$"}
-            }));
+            common::reply(
+                then,
+                400,
+                json!({
+                    "code": "invalid_request",
+                    "message": "name must be lower case",
+                    "details": {"field": "name", "pattern": "^[a-z0-9-]+$"}
+                }),
+            );
         })
         .await;
 
@@ -381,12 +397,16 @@ async fn a_new_deployment_sends_is_spot_and_registry_settings_by_default() {
                 "container_registry_settings": {"is_private": false},
                 "containers": [{"image": "ghcr.io/acme/whisper:1.4", "exposed_port": 8000}]
             }));
-            then.status(201).header("content-type", JSON).json_body(json!({
-                "name": "whisper",
-                "containers": [{"name": "whisper-0", "image": "ghcr.io/acme/whisper:1.4", "exposed_port": 8000}],
-                "compute": {"name": "H100", "size": 1},
-                "is_spot": false
-            }));
+            common::reply(
+                then,
+                201,
+                json!({
+                    "name": "whisper",
+                    "containers": [{"name": "whisper-0", "image": "ghcr.io/acme/whisper:1.4", "exposed_port": 8000}],
+                    "compute": {"name": "H100", "size": 1},
+                    "is_spot": false
+                }),
+            );
         })
         .await;
 

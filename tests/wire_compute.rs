@@ -35,13 +35,17 @@ async fn get_access_token_sends_json_client_credentials() {
                 "client_id": "cid-7f3a",
                 "client_secret": "s3cr3t-value"
             }));
-            then.status(200).header("content-type", JSON).json_body(json!({
-                "access_token": "header.payload-one.sig",
-                "refresh_token": "header.refresh-one.sig",
-                "token_type": "Bearer",
-                "expires_in": 3600,
-                "scope": "fullAccess"
-            }));
+            common::reply(
+                then,
+                200,
+                json!({
+                    "access_token": "header.payload-one.sig",
+                    "refresh_token": "header.refresh-one.sig",
+                    "token_type": "Bearer",
+                    "expires_in": 3600,
+                    "scope": "fullAccess"
+                }),
+            );
         })
         .await;
 
@@ -75,9 +79,11 @@ async fn get_access_token_refresh_grant_with_minimal_answer() {
                 .path("/v1/oauth2/token")
                 .json_body(json!({"grant_type": "refresh_token", "refresh_token": "rt-0042"}));
             // Only access_token is guaranteed; a float lifetime is tolerated too.
-            then.status(200)
-                .header("content-type", JSON)
-                .json_body(json!({"access_token": "at-0043", "token_type": "Bearer", "expires_in": 1800.0}));
+            common::reply(
+                then,
+                200,
+                json!({"access_token": "at-0043", "token_type": "Bearer", "expires_in": 1800.0}),
+            );
         })
         .await;
 
@@ -105,9 +111,11 @@ async fn get_access_token_rejected_credentials_is_an_api_error() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST).path("/v1/oauth2/token");
-            then.status(401)
-                .header("content-type", JSON)
-                .json_body(json!({"code": "unauthorized_request", "message": "Invalid client id or client secret"}));
+            common::reply(
+                then,
+                401,
+                json!({"code": "unauthorized_request", "message": "Invalid client id or client secret"}),
+            );
         })
         .await;
 
@@ -129,9 +137,7 @@ async fn get_balance_amount_as_number() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/balance");
-            then.status(200)
-                .header("content-type", JSON)
-                .json_body(json!({"amount": 73.25, "currency": "usd"}));
+            common::reply(then, 200, json!({"amount": 73.25, "currency": "usd"}));
         })
         .await;
 
@@ -195,7 +201,7 @@ async fn get_locations_with_optional_fields() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/locations");
-            then.status(200).header("content-type", JSON).json_body(json!([
+            common::reply(then, 200, json!([
                 {"code": "FIN-02", "name": "Finland 2", "country_code": "FI"},
                 {"code": "ICE-01", "name": "Iceland 1", "country_code": "IS", "country": "Iceland", "available": false},
                 {"code": "NOR-07", "name": "Norway 7", "country_code": "NO", "city": "Oslo"}
@@ -223,23 +229,27 @@ async fn get_images_filtered_by_instance_type() {
             when.method(GET)
                 .path("/v1/images")
                 .query_param("instance_type", "1H100.80S.22V");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {
-                    "id": "5b1e0c7d-1111-4e2f-9a0b-000000000001",
-                    "image_type": "ubuntu-24.04-cuda-12.8-open-docker",
-                    "name": "Ubuntu 24.04 + CUDA 12.8 Open + Docker",
-                    "details": ["Ubuntu 24.04", "CUDA 12.8", "Docker"],
-                    "is_default": true,
-                    "is_cluster": false,
-                    "category": "ubuntu"
-                },
-                {
-                    "id": "5b1e0c7d-1111-4e2f-9a0b-000000000002",
-                    "image_type": "rocky-10-cuda-14.0",
-                    "name": "Rocky 10 + CUDA 14",
-                    "details": []
-                }
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {
+                        "id": "5b1e0c7d-1111-4e2f-9a0b-000000000001",
+                        "image_type": "ubuntu-24.04-cuda-12.8-open-docker",
+                        "name": "Ubuntu 24.04 + CUDA 12.8 Open + Docker",
+                        "details": ["Ubuntu 24.04", "CUDA 12.8", "Docker"],
+                        "is_default": true,
+                        "is_cluster": false,
+                        "category": "ubuntu"
+                    },
+                    {
+                        "id": "5b1e0c7d-1111-4e2f-9a0b-000000000002",
+                        "image_type": "rocky-10-cuda-14.0",
+                        "name": "Rocky 10 + CUDA 14",
+                        "details": []
+                    }
+                ]),
+            );
         })
         .await;
 
@@ -272,9 +282,13 @@ async fn get_images_without_filter_sends_no_query() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/images").query_param_missing("instance_type");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {"id": "img-9", "image_type": "ubuntu-22.04", "name": "Ubuntu 22.04"}
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {"id": "img-9", "image_type": "ubuntu-22.04", "name": "Ubuntu 22.04"}
+                ]),
+            );
         })
         .await;
 
@@ -292,17 +306,21 @@ async fn get_cluster_images_for_a_cluster_type() {
             when.method(GET)
                 .path("/v1/images/cluster")
                 .query_param("instance_type", "16B200");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {
-                    "id": "c1a5-0001",
-                    "image_type": "ubuntu-22.04-cuda-12.4-cluster",
-                    "name": "Ubuntu 22.04 + CUDA 12.4 (cluster)",
-                    "details": ["Ubuntu 22.04", "CUDA 12.4", "Slurm"],
-                    "is_default": false,
-                    "is_cluster": true,
-                    "category": "ubuntu"
-                }
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {
+                        "id": "c1a5-0001",
+                        "image_type": "ubuntu-22.04-cuda-12.4-cluster",
+                        "name": "Ubuntu 22.04 + CUDA 12.4 (cluster)",
+                        "details": ["Ubuntu 22.04", "CUDA 12.4", "Slurm"],
+                        "is_default": false,
+                        "is_cluster": true,
+                        "category": "ubuntu"
+                    }
+                ]),
+            );
         })
         .await;
 
@@ -331,51 +349,55 @@ async fn get_instances_types_prices_as_strings_and_numbers() {
             when.method(GET)
                 .path("/v1/instance-types")
                 .query_param("currency", "eur");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {
-                    "id": "a9d1c3e5-0000-4000-8000-00000000a100",
-                    "instance_type": "8A100.176V",
-                    "model": "A100",
-                    "name": "A100 SXM4 40GB",
-                    "display_name": "NVIDIA A100 40GB",
-                    "description": "Dedicated hardware instance",
-                    "manufacturer": "NVIDIA",
-                    "p2p": "600 GB/s",
-                    "deploy_warning": null,
-                    "price_per_hour": "10.32",
-                    "spot_price": "4.10",
-                    "serverless_price": "1.40",
-                    "serverless_spot_price": "0.60",
-                    "currency": "eur",
-                    "cpu": {"description": "176 CPU", "number_of_cores": 176},
-                    "gpu": {"description": "8x A100 40GB", "number_of_gpus": 8},
-                    "memory": {"description": "960GB RAM", "size_in_gigabytes": 960},
-                    "gpu_memory": {"description": "320GB VRAM", "size_in_gigabytes": 320},
-                    "storage": {"description": "dynamic"},
-                    "best_for": ["Training", "Fine-tuning"],
-                    "supported_os": ["ubuntu-24.04-cuda-12.8-open-docker", "ubuntu-26.04-cuda-14.0"]
-                },
-                {
-                    "id": "a9d1c3e5-0000-4000-8000-00000000c004",
-                    "instance_type": "CPU.4V.16G",
-                    "model": "CPU Node",
-                    "name": "AMD EPYC",
-                    "description": "CPU-only instance",
-                    "manufacturer": "AMD",
-                    "p2p": null,
-                    "price_per_hour": 0.03,
-                    "spot_price": 0.01,
-                    "dynamic_price": 0.025,
-                    "max_dynamic_price": 0.05,
-                    "currency": "eur",
-                    "cpu": {"description": "4 CPU", "number_of_cores": 4.0},
-                    "gpu": {"description": "", "number_of_gpus": 0},
-                    "memory": {"description": "16GB RAM", "size_in_gigabytes": 16},
-                    "gpu_memory": {"description": "", "size_in_gigabytes": 0},
-                    "storage": {"description": "100GB NVMe", "size_in_gigabytes": 100},
-                    "best_for": []
-                }
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {
+                        "id": "a9d1c3e5-0000-4000-8000-00000000a100",
+                        "instance_type": "8A100.176V",
+                        "model": "A100",
+                        "name": "A100 SXM4 40GB",
+                        "display_name": "NVIDIA A100 40GB",
+                        "description": "Dedicated hardware instance",
+                        "manufacturer": "NVIDIA",
+                        "p2p": "600 GB/s",
+                        "deploy_warning": null,
+                        "price_per_hour": "10.32",
+                        "spot_price": "4.10",
+                        "serverless_price": "1.40",
+                        "serverless_spot_price": "0.60",
+                        "currency": "eur",
+                        "cpu": {"description": "176 CPU", "number_of_cores": 176},
+                        "gpu": {"description": "8x A100 40GB", "number_of_gpus": 8},
+                        "memory": {"description": "960GB RAM", "size_in_gigabytes": 960},
+                        "gpu_memory": {"description": "320GB VRAM", "size_in_gigabytes": 320},
+                        "storage": {"description": "dynamic"},
+                        "best_for": ["Training", "Fine-tuning"],
+                        "supported_os": ["ubuntu-24.04-cuda-12.8-open-docker", "ubuntu-26.04-cuda-14.0"]
+                    },
+                    {
+                        "id": "a9d1c3e5-0000-4000-8000-00000000c004",
+                        "instance_type": "CPU.4V.16G",
+                        "model": "CPU Node",
+                        "name": "AMD EPYC",
+                        "description": "CPU-only instance",
+                        "manufacturer": "AMD",
+                        "p2p": null,
+                        "price_per_hour": 0.03,
+                        "spot_price": 0.01,
+                        "dynamic_price": 0.025,
+                        "max_dynamic_price": 0.05,
+                        "currency": "eur",
+                        "cpu": {"description": "4 CPU", "number_of_cores": 4.0},
+                        "gpu": {"description": "", "number_of_gpus": 0},
+                        "memory": {"description": "16GB RAM", "size_in_gigabytes": 16},
+                        "gpu_memory": {"description": "", "size_in_gigabytes": 0},
+                        "storage": {"description": "100GB NVMe", "size_in_gigabytes": 100},
+                        "best_for": []
+                    }
+                ]),
+            );
         })
         .await;
 
@@ -426,19 +448,23 @@ async fn get_instance_type_with_all_query_parameters() {
                 .query_param("is_spot", "true")
                 .query_param("location_code", "FIN-03")
                 .query_param("currency", "usd");
-            then.status(200).header("content-type", JSON).json_body(json!({
-                "id": "b200-single",
-                "instance_type": "1B200.30V",
-                "model": "B200",
-                "name": "1x NVIDIA B200 180GB",
-                "price_per_hour": 4.49,
-                "spot_price": 1.87,
-                "dynamic_price": 3.1,
-                "currency": "usd",
-                "gpu": {"description": "1x B200", "number_of_gpus": 1},
-                "best_for": ["Inference"],
-                "description": "Blackwell GPU"
-            }));
+            common::reply(
+                then,
+                200,
+                json!({
+                    "id": "b200-single",
+                    "instance_type": "1B200.30V",
+                    "model": "B200",
+                    "name": "1x NVIDIA B200 180GB",
+                    "price_per_hour": 4.49,
+                    "spot_price": 1.87,
+                    "dynamic_price": 3.1,
+                    "currency": "usd",
+                    "gpu": {"description": "1x B200", "number_of_gpus": 1},
+                    "best_for": ["Inference"],
+                    "description": "Blackwell GPU"
+                }),
+            );
         })
         .await;
 
@@ -469,7 +495,7 @@ async fn get_instance_type_price_history_map_keyed_by_type() {
                 .path("/v1/instance-types/price-history")
                 .query_param("num_of_months", "3")
                 .query_param("currency", "usd");
-            then.status(200).header("content-type", JSON).json_body(json!({
+            common::reply(then, 200, json!({
                 "1H200.141S.44V": [
                     {"date": "2025-03-02T00:00:00Z", "fixed_price_per_hour": 3.59, "dynamic_price_per_hour": 2.8899999999999997, "currency": "usd"},
                     {"date": "2025-03-01T00:00:00Z", "fixed_price_per_hour": "3.59", "dynamic_price_per_hour": "2.95", "currency": "usd"}
@@ -524,9 +550,13 @@ async fn get_all_availability_for_spot_in_one_location() {
                 .path("/v1/instance-availability")
                 .query_param("is_spot", "true")
                 .query_param("location_code", "FIN-02");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {"location_code": "FIN-02", "availabilities": ["1H100.80S.30V", "8H200.141S.176V", "4Z900.64V"]}
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {"location_code": "FIN-02", "availabilities": ["1H100.80S.30V", "8H200.141S.176V", "4Z900.64V"]}
+                ]),
+            );
         })
         .await;
 
@@ -606,9 +636,13 @@ async fn get_all_cluster_availability_per_location() {
             when.method(GET)
                 .path("/v1/cluster-availability")
                 .query_param("location_code", "FIN-01");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {"location_code": "FIN-01", "availabilities": ["16B200", "64B300"]}
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {"location_code": "FIN-01", "availabilities": ["16B200", "64B300"]}
+                ]),
+            );
         })
         .await;
 
@@ -691,18 +725,22 @@ async fn get_all_instances_filtered_by_status() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/instances").query_param("status", "running");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                full_instance("4c6a8e00-1111-4222-8333-000000000001", "running"),
-                {
-                    "id": "4c6a8e00-1111-4222-8333-000000000002",
-                    "instance_type": "1A6000.10V",
-                    "status": "running",
-                    "hostname": "small-box",
-                    "price_per_hour": "0.49",
-                    "ssh_key_ids": null,
-                    "tags": null
-                }
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    full_instance("4c6a8e00-1111-4222-8333-000000000001", "running"),
+                    {
+                        "id": "4c6a8e00-1111-4222-8333-000000000002",
+                        "instance_type": "1A6000.10V",
+                        "status": "running",
+                        "hostname": "small-box",
+                        "price_per_hour": "0.49",
+                        "ssh_key_ids": null,
+                        "tags": null
+                    }
+                ]),
+            );
         })
         .await;
 
@@ -747,7 +785,7 @@ async fn get_all_instances_unknown_status_round_trips() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/instances").query_param_missing("status");
-            then.status(200).header("content-type", JSON).json_body(json!([body]));
+            common::reply(then, 200, json!([body]));
         })
         .await;
 
@@ -773,7 +811,7 @@ async fn get_instance_by_id_decodes_every_field() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path(format!("/v1/instances/{id}"));
-            then.status(200).header("content-type", JSON).json_body(body);
+            common::reply(then, 200, body);
         })
         .await;
 
@@ -800,9 +838,7 @@ async fn get_instance_by_id_not_found_is_an_api_error() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/instances/missing-one");
-            then.status(404)
-                .header("content-type", JSON)
-                .json_body(json!({"code": "not_found", "message": "Instance not found"}));
+            common::reply(then, 404, json!({"code": "not_found", "message": "Instance not found"}));
         })
         .await;
 
@@ -945,7 +981,7 @@ async fn deploy_instance_json_object_answer() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST).path("/v1/instances");
-            then.status(201).header("content-type", JSON).json_body(answer);
+            common::reply(then, 201, answer);
         })
         .await;
 
@@ -964,9 +1000,11 @@ async fn deploy_instance_insufficient_funds() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST).path("/v1/instances");
-            then.status(402)
-                .header("content-type", JSON)
-                .json_body(json!({"code": "insufficient_funds", "message": "Not enough balance"}));
+            common::reply(
+                then,
+                402,
+                json!({"code": "insufficient_funds", "message": "Not enough balance"}),
+            );
         })
         .await;
 
@@ -992,10 +1030,14 @@ async fn instance_action_on_several_instances_202_results() {
                 "id": ["inst-a1", "inst-b2"],
                 "action": "hibernate"
             }));
-            then.status(202).header("content-type", JSON).json_body(json!([
-                {"action": "hibernate", "instanceId": "inst-a1", "status": "success"},
-                {"action": "hibernate", "instanceId": "inst-b2", "status": "success"}
-            ]));
+            common::reply(
+                then,
+                202,
+                json!([
+                    {"action": "hibernate", "instanceId": "inst-a1", "status": "success"},
+                    {"action": "hibernate", "instanceId": "inst-b2", "status": "success"}
+                ]),
+            );
         })
         .await;
 
@@ -1024,7 +1066,7 @@ async fn instance_action_delete_single_id_with_volumes_207_partial_failure() {
                 "volume_ids": ["vol-x", "vol-y"],
                 "delete_permanently": true
             }));
-            then.status(207).header("content-type", JSON).json_body(json!([
+            common::reply(then, 207, json!([
                 {"action": "delete", "instanceId": "inst-c3", "status": "error", "error": "instance is locked", "statusCode": 409.0}
             ]));
         })
@@ -1054,9 +1096,13 @@ async fn instance_action_empty_volume_list_and_unknown_action_are_sent_verbatim(
                 "action": "teleport",
                 "volume_ids": []
             }));
-            then.status(202).header("content-type", JSON).json_body(json!([
-                {"action": "teleport", "instanceId": "inst-d4", "status": "success"}
-            ]));
+            common::reply(
+                then,
+                202,
+                json!([
+                    {"action": "teleport", "instanceId": "inst-d4", "status": "success"}
+                ]),
+            );
         })
         .await;
 
@@ -1100,9 +1146,11 @@ async fn instance_action_forbidden_is_an_api_error() {
     let mock = server
         .mock_async(|when, then| {
             when.method(PUT).path("/v1/instances");
-            then.status(403)
-                .header("content-type", JSON)
-                .json_body(json!({"code": "forbidden_action", "message": "Can't discontinue a discontinued instance"}));
+            common::reply(
+                then,
+                403,
+                json!({"code": "forbidden_action", "message": "Can't discontinue a discontinued instance"}),
+            );
         })
         .await;
 
@@ -1124,9 +1172,11 @@ async fn add_instance_tag_returns_the_stored_tag() {
             when.method(POST)
                 .path("/v1/instances/inst-a1/tags")
                 .json_body(json!({"key": "cost-center", "value": "ml-42"}));
-            then.status(201)
-                .header("content-type", JSON)
-                .json_body(json!({"id": "tag_cost-center_3", "key": "cost-center", "value": "ml-42"}));
+            common::reply(
+                then,
+                201,
+                json!({"id": "tag_cost-center_3", "key": "cost-center", "value": "ml-42"}),
+            );
         })
         .await;
 
@@ -1239,18 +1289,22 @@ async fn get_clusters_filtered_by_status() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/clusters").query_param("status", "running");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                cluster_json("c0ffee00-0000-4000-8000-000000000001"),
-                {
-                    "id": "c0ffee00-0000-4000-8000-000000000002",
-                    "hostname": "tiny",
-                    "status": "hatching",
-                    "cluster_type": "8V100.48V",
-                    "price_per_hour": 2.5,
-                    "ip": null,
-                    "tags": null
-                }
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    cluster_json("c0ffee00-0000-4000-8000-000000000001"),
+                    {
+                        "id": "c0ffee00-0000-4000-8000-000000000002",
+                        "hostname": "tiny",
+                        "status": "hatching",
+                        "cluster_type": "8V100.48V",
+                        "price_per_hour": 2.5,
+                        "ip": null,
+                        "tags": null
+                    }
+                ]),
+            );
         })
         .await;
 
@@ -1292,9 +1346,7 @@ async fn get_cluster_by_id() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path(format!("/v1/clusters/{id}"));
-            then.status(200)
-                .header("content-type", JSON)
-                .json_body(cluster_json(id));
+            common::reply(then, 200, cluster_json(id));
         })
         .await;
 
@@ -1329,9 +1381,7 @@ async fn create_cluster_answers_json_id() {
                 "extension_settings": "pay_as_you_go",
                 "tags": [{"key": "project", "value": "bw"}]
             }));
-            then.status(201)
-                .header("content-type", JSON)
-                .json_body(json!({"id": "c0ffee00-0000-4000-8000-0000000000c1"}));
+            common::reply(then, 201, json!({"id": "c0ffee00-0000-4000-8000-0000000000c1"}));
         })
         .await;
 
@@ -1427,9 +1477,11 @@ async fn add_cluster_tag_freeform() {
             when.method(POST)
                 .path("/v1/clusters/c0ffee00-0000-4000-8000-000000000001/tags")
                 .json_body(json!({"key": "critical"}));
-            then.status(201)
-                .header("content-type", JSON)
-                .json_body(json!({"id": "tag_critical_0", "key": "critical", "value": ""}));
+            common::reply(
+                then,
+                201,
+                json!({"id": "tag_critical_0", "key": "critical", "value": ""}),
+            );
         })
         .await;
 
@@ -1477,32 +1529,36 @@ async fn get_cluster_types_with_free_form_node_details() {
             when.method(GET)
                 .path("/v1/cluster-types")
                 .query_param("currency", "usd");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {
-                    "id": "ct-16h200",
-                    "model": "H200",
-                    "name": "16x H200 cluster",
-                    "cluster_type": "16H200",
-                    "manufacturer": "NVIDIA",
-                    "price_per_hour": "52.00",
-                    "currency": "usd",
-                    "cpu": {"description": "176 CPU", "number_of_cores": 176},
-                    "gpu": {"description": "16x H200", "number_of_gpus": 16},
-                    "memory": {"description": "3.7TB RAM", "size_in_gigabytes": 3700},
-                    "gpu_memory": {"description": "2.2TB VRAM", "size_in_gigabytes": 2256},
-                    "node_details": ["2 nodes of 8 GPUs"],
-                    "supported_os": ["ubuntu-22.04-cuda-12.4-cluster"]
-                },
-                {
-                    "id": "ct-16b200",
-                    "model": "B200",
-                    "name": "16x B200 cluster",
-                    "cluster_type": "16B200",
-                    "price_per_hour": 71.9,
-                    "currency": "usd",
-                    "node_details": [{"InfiniBand": "400 Gbit/s"}, {"GPU VRAM": "180 GB"}]
-                }
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {
+                        "id": "ct-16h200",
+                        "model": "H200",
+                        "name": "16x H200 cluster",
+                        "cluster_type": "16H200",
+                        "manufacturer": "NVIDIA",
+                        "price_per_hour": "52.00",
+                        "currency": "usd",
+                        "cpu": {"description": "176 CPU", "number_of_cores": 176},
+                        "gpu": {"description": "16x H200", "number_of_gpus": 16},
+                        "memory": {"description": "3.7TB RAM", "size_in_gigabytes": 3700},
+                        "gpu_memory": {"description": "2.2TB VRAM", "size_in_gigabytes": 2256},
+                        "node_details": ["2 nodes of 8 GPUs"],
+                        "supported_os": ["ubuntu-22.04-cuda-12.4-cluster"]
+                    },
+                    {
+                        "id": "ct-16b200",
+                        "model": "B200",
+                        "name": "16x B200 cluster",
+                        "cluster_type": "16B200",
+                        "price_per_hour": 71.9,
+                        "currency": "usd",
+                        "node_details": [{"InfiniBand": "400 Gbit/s"}, {"GPU VRAM": "180 GB"}]
+                    }
+                ]),
+            );
         })
         .await;
 
@@ -1536,7 +1592,7 @@ async fn get_long_term_periods_all() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/long-term/periods");
-            then.status(200).header("content-type", JSON).json_body(json!([
+            common::reply(then, 200, json!([
                 {"code": "1_MONTH", "name": "1 month", "is_enabled": true, "unit_name": "month", "unit_value": 1, "discount_percentage": 0},
                 {"code": "24_MONTHS", "name": "24 months", "is_enabled": false, "unit_name": "month", "unit_value": 24, "discount_percentage": 27.5},
                 {"code": "48_MONTHS", "name": "48 months", "is_enabled": false, "unit_name": "month", "unit_value": 48, "discount_percentage": "35"}
@@ -1562,7 +1618,7 @@ async fn get_instance_long_term_periods_floats_for_integers() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/long-term/periods/instances");
-            then.status(200).header("content-type", JSON).json_body(json!([
+            common::reply(then, 200, json!([
                 {"code": "6_MONTHS", "name": "6 months", "is_enabled": true, "unit_name": "month", "unit_value": 6.0, "discount_percentage": 18.0},
                 {"code": "12_MONTHS", "name": "12 months", "is_enabled": true, "unit_name": "month", "unit_value": 12.0, "discount_percentage": 25.0}
             ]));
@@ -1589,7 +1645,7 @@ async fn get_cluster_long_term_periods() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/long-term/periods/clusters");
-            then.status(200).header("content-type", JSON).json_body(json!([
+            common::reply(then, 200, json!([
                 {"code": "3_MONTHS", "name": "3 months", "is_enabled": true, "unit_name": "month", "unit_value": 3.0, "discount_percentage": 12.5}
             ]));
         })
@@ -1613,9 +1669,11 @@ async fn get_cluster_long_term_periods_upper_case_error_code() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/long-term/periods/clusters");
-            then.status(400)
-                .header("content-type", JSON)
-                .json_body(json!({"code": "INVALID_REQUEST", "message": "Bad period filter"}));
+            common::reply(
+                then,
+                400,
+                json!({"code": "INVALID_REQUEST", "message": "Bad period filter"}),
+            );
         })
         .await;
 

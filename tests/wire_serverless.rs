@@ -12,7 +12,6 @@ use datacrunch::types::{
     ScalingOptionsRequest, ScalingPolicyRequest, ScalingTriggersRequest, SecretFile, SecretType,
     UpdateDeploymentRequest, UtilizationTriggerRequest, VolumeMountRequest, VolumeMountType,
 };
-use httpmock::Then;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 
@@ -23,13 +22,6 @@ where
     T::Error: std::fmt::Debug,
 {
     T::try_from(builder).expect("a complete builder")
-}
-
-/// Answers with `body` as JSON and the given status.
-fn reply(then: Then, status: u16, body: Value) -> Then {
-    then.status(status)
-        .header("content-type", "application/json")
-        .body(body.to_string())
 }
 
 /// A deployment as the API describes it, with the container image in either shape.
@@ -84,7 +76,7 @@ async fn container_types_accept_prices_as_strings_and_numbers() {
             when.method(GET)
                 .path("/v1/container-types")
                 .query_param("currency", "eur");
-            reply(
+            common::reply(
                 then,
                 200,
                 json!([
@@ -141,7 +133,7 @@ async fn serverless_compute_resources_decode() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/serverless-compute-resources");
-            reply(
+            common::reply(
                 then,
                 200,
                 json!([
@@ -180,7 +172,7 @@ async fn list_deployments_accepts_both_image_shapes() {
                 json!({"image": "ghcr.io/acme/sdxl:v3", "last_updated_at": "2025-03-01T00:00:00Z"}),
             );
             minimal.as_object_mut().unwrap().remove("scaling");
-            reply(
+            common::reply(
                 then,
                 200,
                 json!([deployment_json("whisper", json!("ghcr.io/acme/whisper:1.4")), minimal]),
@@ -281,7 +273,7 @@ async fn create_deployment_sends_the_full_body() {
                     "autoupdate": {"enabled": true, "mode": "semantic", "tag_filter": "1.*"}
                 }]
             }));
-            reply(then, 201, deployment_json("whisper", json!({"image": "ghcr.io/acme/whisper:1.4"})));
+            common::reply(then, 201, deployment_json("whisper", json!({"image": "ghcr.io/acme/whisper:1.4"})));
         })
         .await;
 
@@ -392,7 +384,7 @@ async fn get_deployment_by_name() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/container-deployments/whisper");
-            reply(then, 200, deployment_json("whisper", json!("ghcr.io/acme/whisper:1.4")));
+            common::reply(then, 200, deployment_json("whisper", json!("ghcr.io/acme/whisper:1.4")));
         })
         .await;
 
@@ -432,7 +424,7 @@ async fn get_deployment_error_with_upper_case_code() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/container-deployments/missing");
-            reply(
+            common::reply(
                 then,
                 400,
                 json!({"code": "INVALID_REQUEST", "message": "deployment name is not valid"}),
@@ -491,7 +483,7 @@ async fn update_deployment() {
                     "is_spot": true,
                     "containers": [{"name": "api-0", "image": "ghcr.io/acme/whisper:1.5", "exposed_port": 8000}]
                 }));
-            reply(then, 200, deployment_json("whisper", json!("ghcr.io/acme/whisper:1.5")));
+            common::reply(then, 200, deployment_json("whisper", json!("ghcr.io/acme/whisper:1.5")));
         })
         .await;
 
@@ -573,13 +565,13 @@ async fn deployment_status_known_and_unknown() {
     let healthy = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/container-deployments/whisper/status");
-            reply(then, 200, json!({"status": "image_pulling"}));
+            common::reply(then, 200, json!({"status": "image_pulling"}));
         })
         .await;
     let future = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/container-deployments/sdxl/status");
-            reply(then, 200, json!({"status": "hibernating_cold"}));
+            common::reply(then, 200, json!({"status": "hibernating_cold"}));
         })
         .await;
 
@@ -677,7 +669,7 @@ async fn scaling_thresholds_as_fraction_or_percentage() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/container-deployments/whisper/scaling");
-            reply(then, 200, scaling_json(json!(0.9), json!(60)));
+            common::reply(then, 200, scaling_json(json!(0.9), json!(60)));
         })
         .await;
     let strings = server
@@ -685,7 +677,7 @@ async fn scaling_thresholds_as_fraction_or_percentage() {
             when.method(GET).path("/v1/container-deployments/sdxl/scaling");
             let mut body = scaling_json(json!("0.25"), json!(0.7));
             body["max_replica_count"] = json!(10.0);
-            reply(then, 200, body);
+            common::reply(then, 200, body);
         })
         .await;
 
@@ -759,7 +751,7 @@ async fn update_scaling_sends_a_subset() {
             let mut body = scaling_json(json!(0.5), json!(75));
             body["max_replica_count"] = json!(12);
             body["concurrent_requests_per_replica"] = json!(2);
-            reply(then, 200, body);
+            common::reply(then, 200, body);
         })
         .await;
 
@@ -796,7 +788,7 @@ async fn replicas_are_wrapped_in_list() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/container-deployments/whisper/replicas");
-            reply(
+            common::reply(
                 then,
                 200,
                 json!({"list": [
@@ -833,7 +825,7 @@ async fn env_vars_grouped_by_container() {
         .mock_async(|when, then| {
             when.method(GET)
                 .path("/v1/container-deployments/whisper/environment-variables");
-            reply(
+            common::reply(
                 then,
                 200,
                 json!([{"container_name": "api-0", "env": [
@@ -878,7 +870,7 @@ async fn env_vars_as_a_flat_list() {
         .mock_async(|when, then| {
             when.method(GET)
                 .path("/v1/container-deployments/sdxl/environment-variables");
-            reply(
+            common::reply(
                 then,
                 200,
                 json!([
@@ -916,7 +908,7 @@ async fn add_env_vars_answers_a_listing() {
                     "container_name": "api-0",
                     "env": [{"name": "LOG_LEVEL", "value_or_reference_to_secret": "debug", "type": "plain"}]
                 }));
-            reply(
+            common::reply(
                 then,
                 201,
                 json!([{"container_name": "api-0", "env": [
@@ -961,7 +953,7 @@ async fn update_env_vars_answers_one_group() {
                     "container_name": "api-0",
                     "env": [{"name": "HF_TOKEN", "value_or_reference_to_secret": "hf-token-2", "type": "secret"}]
                 }));
-            reply(
+            common::reply(
                 then,
                 200,
                 json!({"container_name": "api-0", "env": [
@@ -1006,7 +998,7 @@ async fn delete_env_vars_sends_a_json_body() {
             when.method(DELETE)
                 .path("/v1/container-deployments/whisper/environment-variables")
                 .json_body(json!({"container_name": "api-0", "env": ["LOG_LEVEL", "MODEL"]}));
-            reply(then, 200, json!([{"container_name": "api-0", "env": []}]));
+            common::reply(then, 200, json!([{"container_name": "api-0", "env": []}]));
         })
         .await;
 
@@ -1039,7 +1031,7 @@ async fn list_secrets_with_unknown_type() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/secrets");
-            reply(
+            common::reply(
                 then,
                 200,
                 json!([
@@ -1114,7 +1106,7 @@ async fn list_file_secrets() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/file-secrets");
-            reply(
+            common::reply(
                 then,
                 200,
                 json!([{"name": "tls", "created_at": "2025-01-20T08:00:00Z", "secret_type": "file-secret",
@@ -1192,7 +1184,7 @@ async fn list_registry_credentials() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/container-registry-credentials");
-            reply(
+            common::reply(
                 then,
                 200,
                 json!([

@@ -26,7 +26,7 @@ async fn get_ssh_keys_lists_keys_with_optional_fields() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/sshkeys");
-            then.status(200).header("content-type", JSON).json_body(json!([
+            common::reply(then, 200, json!([
                 {"id": "5b0e11aa-0000-4000-8000-00000000a001", "name": "laptop", "key": "ssh-ed25519 AAAAC3Nza laptop"},
                 {
                     "id": "5b0e11aa-0000-4000-8000-00000000a002",
@@ -58,9 +58,13 @@ async fn get_ssh_key_by_id_unwraps_a_one_element_array() {
         .mock_async(|when, then| {
             when.method(GET)
                 .path("/v1/sshkeys/7c1d0f3e-1111-4222-8333-444455556666");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {"id": "7c1d0f3e-1111-4222-8333-444455556666", "name": "workstation", "key": "ssh-ed25519 AAAAwork"}
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {"id": "7c1d0f3e-1111-4222-8333-444455556666", "name": "workstation", "key": "ssh-ed25519 AAAAwork"}
+                ]),
+            );
         })
         .await;
 
@@ -84,9 +88,11 @@ async fn get_ssh_key_by_id_accepts_a_plain_object() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/sshkeys/k-plain");
-            then.status(200)
-                .header("content-type", JSON)
-                .json_body(json!({"id": "k-plain", "name": "plain", "key": "ssh-ed25519 AAAAplain"}));
+            common::reply(
+                then,
+                200,
+                json!({"id": "k-plain", "name": "plain", "key": "ssh-ed25519 AAAAplain"}),
+            );
         })
         .await;
 
@@ -178,9 +184,7 @@ async fn add_ssh_keys_reads_an_object_id() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST).path("/v1/sshkeys");
-            then.status(201)
-                .header("content-type", JSON)
-                .json_body(json!({"id": "object-key-id", "name": "n"}));
+            common::reply(then, 201, json!({"id": "object-key-id", "name": "n"}));
         })
         .await;
 
@@ -245,7 +249,7 @@ async fn get_scripts_lists_scripts() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/scripts");
-            then.status(200).header("content-type", JSON).json_body(json!([
+            common::reply(then, 200, json!([
                 {"id": "s-100", "name": "install drivers", "script": "#!/bin/sh\napt-get install -y nvtop"},
                 {"id": "s-200", "name": "mount data", "script": "#!/bin/sh\nmount /dev/vdb /data", "created_at": "2025-06-01T08:00:00Z"}
             ]));
@@ -267,9 +271,11 @@ async fn get_script_by_id_unwraps_a_one_element_array() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/scripts/s-300");
-            then.status(200)
-                .header("content-type", JSON)
-                .json_body(json!([{"id": "s-300", "name": "warm cache", "script": "echo warm"}]));
+            common::reply(
+                then,
+                200,
+                json!([{"id": "s-300", "name": "warm cache", "script": "echo warm"}]),
+            );
         })
         .await;
 
@@ -286,10 +292,14 @@ async fn get_script_by_id_rejects_two_items() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/scripts/s-dup");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {"id": "s-dup", "name": "a", "script": "a"},
-                {"id": "s-dup", "name": "b", "script": "b"}
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {"id": "s-dup", "name": "a", "script": "a"},
+                    {"id": "s-dup", "name": "b", "script": "b"}
+                ]),
+            );
         })
         .await;
 
@@ -404,19 +414,23 @@ async fn get_volume_types_reads_prices_as_numbers_or_strings_and_keeps_unknown_t
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/volume-types");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {"type": "NVMe", "price": {"currency": "eur", "price_per_month_per_gb": 0.18}},
-                {
-                    "type": "NVMe_Shared",
-                    "price": {"currency": "usd", "price_per_month_per_gb": "0.25", "cps_per_gb": 9.5e-8},
-                    "is_shared_fs": true,
-                    "burst_bandwidth": 2500.0,
-                    "continuous_bandwidth": 1200,
-                    "internal_network_speed": 25,
-                    "iops": "up to 80000"
-                },
-                {"type": "Optane_Turbo", "price": {"currency": "usd", "monthly_per_gb": 0.5}}
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {"type": "NVMe", "price": {"currency": "eur", "price_per_month_per_gb": 0.18}},
+                    {
+                        "type": "NVMe_Shared",
+                        "price": {"currency": "usd", "price_per_month_per_gb": "0.25", "cps_per_gb": 9.5e-8},
+                        "is_shared_fs": true,
+                        "burst_bandwidth": 2500.0,
+                        "continuous_bandwidth": 1200,
+                        "internal_network_speed": 25,
+                        "iops": "up to 80000"
+                    },
+                    {"type": "Optane_Turbo", "price": {"currency": "usd", "monthly_per_gb": 0.5}}
+                ]),
+            );
         })
         .await;
 
@@ -470,37 +484,41 @@ async fn get_all_volumes_filters_by_status_and_decodes_current_fields() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/volumes").query_param("status", "attached");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {
-                    "id": "d1e2f3a4-0000-4000-8000-000000000001",
-                    "status": "attached",
-                    "instance_id": "ab12cd34-0000-4000-8000-000000000009",
-                    "name": "os-disk",
-                    "size": 120,
-                    "type": "NVMe",
-                    "location": "FIN-03",
-                    "is_os_volume": true,
-                    "created_at": "2025-02-02T02:02:02.000Z",
-                    "target": "vda",
-                    "ssh_key_ids": ["k-a", "k-b"],
-                    "pseudo_path": "volume-os-disk",
-                    "mount_command": null,
-                    "instances": [{
-                        "id": "ab12cd34-0000-4000-8000-000000000009",
-                        "ip": null,
-                        "instance_type": "1H100.80S.30V",
-                        "status": "running",
-                        "hostname": "quiet-river-fin-03",
-                        "auto_rental_extension": null
-                    }],
-                    "contract": "PAY_AS_YOU_GO",
-                    "base_hourly_cost": 0.0328767,
-                    "monthly_price": "24.00",
-                    "currency": "eur",
-                    "long_term": null,
-                    "tags": [{"id": "t-1", "key": "env", "value": "dev"}]
-                }
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {
+                        "id": "d1e2f3a4-0000-4000-8000-000000000001",
+                        "status": "attached",
+                        "instance_id": "ab12cd34-0000-4000-8000-000000000009",
+                        "name": "os-disk",
+                        "size": 120,
+                        "type": "NVMe",
+                        "location": "FIN-03",
+                        "is_os_volume": true,
+                        "created_at": "2025-02-02T02:02:02.000Z",
+                        "target": "vda",
+                        "ssh_key_ids": ["k-a", "k-b"],
+                        "pseudo_path": "volume-os-disk",
+                        "mount_command": null,
+                        "instances": [{
+                            "id": "ab12cd34-0000-4000-8000-000000000009",
+                            "ip": null,
+                            "instance_type": "1H100.80S.30V",
+                            "status": "running",
+                            "hostname": "quiet-river-fin-03",
+                            "auto_rental_extension": null
+                        }],
+                        "contract": "PAY_AS_YOU_GO",
+                        "base_hourly_cost": 0.0328767,
+                        "monthly_price": "24.00",
+                        "currency": "eur",
+                        "long_term": null,
+                        "tags": [{"id": "t-1", "key": "env", "value": "dev"}]
+                    }
+                ]),
+            );
         })
         .await;
 
@@ -546,21 +564,25 @@ async fn get_all_volumes_accepts_the_older_shape() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/volumes");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {
-                    "id": "legacy-vol",
-                    "status": "defragmenting",
-                    "instance_id": null,
-                    "name": "scratch",
-                    "size": 250.0,
-                    "type": "HDD",
-                    "location_code": "FIN-01",
-                    "is_os_volume": false,
-                    "created_at": "2022-01-01T00:00:00Z",
-                    "target": null,
-                    "ssh_key_ids": "k-single"
-                }
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {
+                        "id": "legacy-vol",
+                        "status": "defragmenting",
+                        "instance_id": null,
+                        "name": "scratch",
+                        "size": 250.0,
+                        "type": "HDD",
+                        "location_code": "FIN-01",
+                        "is_os_volume": false,
+                        "created_at": "2022-01-01T00:00:00Z",
+                        "target": null,
+                        "ssh_key_ids": "k-single"
+                    }
+                ]),
+            );
         })
         .await;
 
@@ -608,7 +630,7 @@ async fn get_volume_by_id_decodes_one_volume() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/volumes/v-42");
-            then.status(200).header("content-type", JSON).json_body(json!({
+            common::reply(then, 200, json!({
                 "id": "v-42",
                 "status": "cloning",
                 "name": "copy-of-data",
@@ -686,9 +708,7 @@ async fn volume_action_clone_of_one_volume_returns_the_new_id() {
                 "type": "HDD",
                 "location_code": "FIN-01"
             }));
-            then.status(202)
-                .header("content-type", JSON)
-                .json_body(json!(["v-clone-1"]));
+            common::reply(then, 202, json!(["v-clone-1"]));
         })
         .await;
 
@@ -712,9 +732,7 @@ async fn volume_action_clone_of_several_volumes_returns_every_new_id() {
             when.method(PUT)
                 .path("/v1/volumes")
                 .json_body(json!({"id": ["v-a", "v-b"], "action": "clone"}));
-            then.status(202)
-                .header("content-type", JSON)
-                .json_body(json!(["v-a-clone", "v-b-clone"]));
+            common::reply(then, 202, json!(["v-a-clone", "v-b-clone"]));
         })
         .await;
 
@@ -786,9 +804,11 @@ async fn volume_action_reports_a_forbidden_action() {
             when.method(PUT)
                 .path("/v1/volumes")
                 .json_body(json!({"id": "v-busy", "action": "detach"}));
-            then.status(403)
-                .header("content-type", JSON)
-                .json_body(json!({"code": "forbidden_action", "message": "Shut the instance down first"}));
+            common::reply(
+                then,
+                403,
+                json!({"code": "forbidden_action", "message": "Shut the instance down first"}),
+            );
         })
         .await;
 
@@ -850,24 +870,28 @@ async fn get_volumes_in_trash_decodes_deleted_volumes() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/volumes/trash");
-            then.status(200).header("content-type", JSON).json_body(json!([
-                {
-                    "id": "v-binned",
-                    "name": "old results",
-                    "size": 40,
-                    "type": "HDD",
-                    "status": "deleted",
-                    "created_at": "2025-01-10T00:00:00Z",
-                    "deleted_at": "2025-04-01T12:00:00Z",
-                    "location": "FIN-01",
-                    "contract": "PAY_AS_YOU_GO",
-                    "is_os_volume": false,
-                    "base_hourly_cost": 0.002,
-                    "monthly_price": 1.5,
-                    "currency": "USD",
-                    "is_permanently_deleted": false
-                }
-            ]));
+            common::reply(
+                then,
+                200,
+                json!([
+                    {
+                        "id": "v-binned",
+                        "name": "old results",
+                        "size": 40,
+                        "type": "HDD",
+                        "status": "deleted",
+                        "created_at": "2025-01-10T00:00:00Z",
+                        "deleted_at": "2025-04-01T12:00:00Z",
+                        "location": "FIN-01",
+                        "contract": "PAY_AS_YOU_GO",
+                        "is_os_volume": false,
+                        "base_hourly_cost": 0.002,
+                        "monthly_price": 1.5,
+                        "currency": "USD",
+                        "is_permanently_deleted": false
+                    }
+                ]),
+            );
         })
         .await;
 
@@ -889,9 +913,11 @@ async fn add_volume_tag_returns_the_tag() {
             when.method(POST)
                 .path("/v1/volumes/v-7/tags")
                 .json_body(json!({"key": "owner", "value": "alice"}));
-            then.status(201)
-                .header("content-type", JSON)
-                .json_body(json!({"id": "tag_owner_3", "key": "owner", "value": "alice"}));
+            common::reply(
+                then,
+                201,
+                json!({"id": "tag_owner_3", "key": "owner", "value": "alice"}),
+            );
         })
         .await;
 
@@ -919,9 +945,7 @@ async fn add_volume_tag_without_a_value() {
             when.method(POST)
                 .path("/v1/volumes/v-7/tags")
                 .json_body(json!({"key": "scratch"}));
-            then.status(201)
-                .header("content-type", JSON)
-                .json_body(json!({"id": "tag_scratch_0", "key": "scratch", "value": ""}));
+            common::reply(then, 201, json!({"id": "tag_scratch_0", "key": "scratch", "value": ""}));
         })
         .await;
 
@@ -945,9 +969,11 @@ async fn add_volume_tag_reports_a_duplicate_key() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST).path("/v1/volumes/v-7/tags");
-            then.status(409)
-                .header("content-type", JSON)
-                .json_body(json!({"code": "tag_exists", "message": "tag key already present"}));
+            common::reply(
+                then,
+                409,
+                json!({"code": "tag_exists", "message": "tag key already present"}),
+            );
         })
         .await;
 
@@ -989,7 +1015,7 @@ async fn get_job_deployments_lists_summaries() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/job-deployments");
-            then.status(200).header("content-type", JSON).json_body(json!([
+            common::reply(then, 200, json!([
                 {"name": "nightly-eval", "created_at": "2025-05-05T05:05:05Z", "compute": {"name": "H100", "size": 2}},
                 {"name": "tiny-batch", "created_at": "2025-05-06T00:00:00Z", "compute": {"name": "General Compute", "size": 1.0}}
             ]));
@@ -1025,22 +1051,26 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
                 "scaling": {"max_replica_count": 4, "queue_message_ttl_seconds": 900, "deadline_seconds": 3600},
                 "container_registry_settings": {"is_private": false}
             }));
-            then.status(201).header("content-type", JSON).json_body(json!({
-                "name": "embed-corpus",
-                "containers": [{
-                    "name": "embedder",
-                    "image": {"image": "ghcr.io/acme/embedder:2.3.1", "last_updated_at": "2025-07-07T07:07:07Z"},
-                    "exposed_port": 9000,
-                    "healthcheck": {"enabled": true, "port": 9001, "path": "/ready"},
-                    "env": [{"name": "BATCH", "value_or_reference_to_secret": "64", "type": "plain"}],
-                    "volume_mounts": [{"type": "memory", "mount_path": "/dev/shm", "size_in_mb": 1024}]
-                }],
-                "endpoint_base_url": "https://containers.example.test/embed-corpus",
-                "created_at": "2025-07-07T07:07:07Z",
-                "compute": {"name": "H100", "size": 1},
-                "container_registry_settings": {"is_private": false, "credentials": null},
-                "scaling": {"max_replica_count": 4, "queue_message_ttl_seconds": 900, "deadline_seconds": 3600}
-            }));
+            common::reply(
+                then,
+                201,
+                json!({
+                    "name": "embed-corpus",
+                    "containers": [{
+                        "name": "embedder",
+                        "image": {"image": "ghcr.io/acme/embedder:2.3.1", "last_updated_at": "2025-07-07T07:07:07Z"},
+                        "exposed_port": 9000,
+                        "healthcheck": {"enabled": true, "port": 9001, "path": "/ready"},
+                        "env": [{"name": "BATCH", "value_or_reference_to_secret": "64", "type": "plain"}],
+                        "volume_mounts": [{"type": "memory", "mount_path": "/dev/shm", "size_in_mb": 1024}]
+                    }],
+                    "endpoint_base_url": "https://containers.example.test/embed-corpus",
+                    "created_at": "2025-07-07T07:07:07Z",
+                    "compute": {"name": "H100", "size": 1},
+                    "container_registry_settings": {"is_private": false, "credentials": null},
+                    "scaling": {"max_replica_count": 4, "queue_message_ttl_seconds": 900, "deadline_seconds": 3600}
+                }),
+            );
         })
         .await;
 
@@ -1129,7 +1159,7 @@ async fn get_job_deployment_by_name_accepts_a_plain_image_and_every_mount_type()
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/job-deployments/render-frames");
-            then.status(200).header("content-type", JSON).json_body(json!({
+            common::reply(then, 200, json!({
                 "name": "render-frames",
                 "containers": [{
                     "name": "renderer",
@@ -1186,9 +1216,11 @@ async fn get_job_deployment_by_name_reports_an_upper_case_error_code() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/job-deployments/missing-job");
-            then.status(404)
-                .header("content-type", JSON)
-                .json_body(json!({"code": "NOT_FOUND", "message": "no job deployment named missing-job"}));
+            common::reply(
+                then,
+                404,
+                json!({"code": "NOT_FOUND", "message": "no job deployment named missing-job"}),
+            );
         })
         .await;
 
@@ -1214,7 +1246,7 @@ async fn update_job_deployment_sends_only_the_changed_parts() {
             when.method(PATCH)
                 .path("/v1/job-deployments/embed-corpus")
                 .json_body(json!({"scaling": {"max_replica_count": 8}}));
-            then.status(200).header("content-type", JSON).json_body(json!({
+            common::reply(then, 200, json!({
                 "name": "embed-corpus",
                 "containers": [{"name": "embedder", "image": "ghcr.io/acme/embedder:2.3.1", "exposed_port": 9000, "env": [], "volume_mounts": []}],
                 "endpoint_base_url": "https://containers.example.test/embed-corpus",
@@ -1277,17 +1309,13 @@ async fn get_job_deployment_status_keeps_unknown_states() {
     let known = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/job-deployments/job-a/status");
-            then.status(200)
-                .header("content-type", JSON)
-                .json_body(json!({"status": "paused"}));
+            common::reply(then, 200, json!({"status": "paused"}));
         })
         .await;
     let unknown = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/job-deployments/job-b/status");
-            then.status(200)
-                .header("content-type", JSON)
-                .json_body(json!({"status": "draining"}));
+            common::reply(then, 200, json!({"status": "draining"}));
         })
         .await;
 
@@ -1319,7 +1347,9 @@ async fn get_job_deployment_scaling_accepts_floats_for_counts() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/job-deployments/job-a/scaling");
-            then.status(200).header("content-type", JSON).json_body(
+            common::reply(
+                then,
+                200,
                 json!({"max_replica_count": 3.0, "queue_message_ttl_seconds": 300, "deadline_seconds": 7200}),
             );
         })
