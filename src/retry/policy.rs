@@ -118,16 +118,22 @@ impl RetryPolicy {
     }
 
     /// The backoff wait after `failures_so_far` failures, without a retry limit (token renewal
-    /// uses it to space out attempts for as long as it must), in whole milliseconds.
+    /// uses it to space out attempts for as long as it must).
     pub(crate) fn backoff_delay(&self, failures_so_far: u32) -> Duration {
-        // retry-policies answers with a point in time; reading the clock before it does and
-        // rounding down to the millisecond gives back its wait exactly.
+        let backoff = &self.backoff;
+        if backoff.jitter == Jitter::None {
+            // Exact, so that waits on paused time are predictable to the nanosecond.
+            let exponential = backoff
+                .min_retry_interval
+                .saturating_mul(backoff.base.saturating_pow(failures_so_far));
+            return exponential.min(backoff.max_retry_interval);
+        }
+        // retry-policies draws the jittered wait and answers with a wall-clock instant.
         let now = SystemTime::now();
-        let wait = match self.backoff.should_retry(now, failures_so_far) {
+        match backoff.should_retry(now, failures_so_far) {
             RetryDecision::Retry { execute_after } => execute_after.duration_since(now).unwrap_or_default(),
-            RetryDecision::DoNotRetry => self.backoff.max_retry_interval,
-        };
-        Duration::from_millis(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX))
+            RetryDecision::DoNotRetry => backoff.max_retry_interval,
+        }
     }
 }
 

@@ -1,7 +1,5 @@
 //! The test kit's fake API, exercised through the SDK as a downstream test would, on paused time.
 
-mod common;
-
 use std::time::Duration;
 
 use datacrunch::retry::RetryPolicy;

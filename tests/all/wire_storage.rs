@@ -1,7 +1,7 @@
 //! Wire tests for SSH keys, startup scripts, volumes, volume types and serverless job deployments:
 //! each call's method, path, query and body as the mock API sees them, and the decoded answer.
 
-mod common;
+use crate::common;
 
 use datacrunch::types::{
     AddSshKeyRequest, AddStartupScriptRequest, CreateJobDeploymentRequest, CreateVolumeRequest, Currency,

@@ -1,6 +1,6 @@
 //! Behaviours many endpoints share, as tables: one test per behaviour, one row per endpoint.
 
-mod common;
+use crate::common;
 
 use std::future::Future;
 use std::pin::Pin;

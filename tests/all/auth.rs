@@ -1,6 +1,6 @@
 //! The OAuth2 middleware against a mock token endpoint and API, with exact request counts.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,6 @@
 //! The hand-written types that absorb the API's loose typing, decoded from JSON text.
 
-mod common;
+use crate::common;
 
 use datacrunch::types::{
     self, ApiError, CreatedId, Decimal, ErrorCode, FlexibleBool, InstanceId, SingleItem, WholeNumber,

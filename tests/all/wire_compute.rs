@@ -4,7 +4,7 @@
 //! Every test checks the exact method, path, query and body the client sends, and decodes a
 //! realistic answer through the generated types.
 
-mod common;
+use crate::common;
 
 use datacrunch::types::{
     ClusterAction, ClusterActionRequest, ClusterExistingVolume, ClusterSharedVolumeRequest, CreateClusterRequest,

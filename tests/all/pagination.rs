@@ -2,7 +2,7 @@
 //! page through `GET /scripts` with `pageSize=100`, stop at a short page or the total, stop early
 //! when the caller does, and never loop forever on a server that ignores the paging.
 
-mod common;
+use crate::common;
 
 use datacrunch::types::StartupScriptId;
 use futures_util::{StreamExt, TryStreamExt};

@@ -2,7 +2,7 @@
 //! deployments (and their status, actions, scaling, replicas and environment variables),
 //! secrets, file secrets and registry credentials.
 
-mod common;
+use crate::common;
 
 use datacrunch::types::{
     Autoupdate, ComputeSpecRequest, ContainerEnvVars, ContainerImageField, ContainerRequest, CreateDeploymentRequest,

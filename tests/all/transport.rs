@@ -1,7 +1,7 @@
 //! How responses the generated code cannot read on its own reach the caller, and what the
 //! client sends on every request.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -3,7 +3,7 @@
 //! arrays sent as `null`, any 2xx status with or without a body, fallback shapes, and requests
 //! that carry what the API expects (`location_code`, fields both SDKs always send, `force`).
 
-mod common;
+use crate::common;
 
 use datacrunch::types::{ClusterSharedVolumeRequest, ClusterType, ImageType, InstanceType, LocationCode, VolumeType};
 use datacrunch::types::{

@@ -1,7 +1,7 @@
 //! Retries of transient failures, on paused time against a scripted local API: exact request
 //! counts and exact virtual waits.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

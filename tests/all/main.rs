@@ -1,0 +1,19 @@
+//! Every integration test of the crate, in one binary so the suite links once.
+//!
+//! Each module was a test file of its own; `common` holds what they share.
+
+mod common;
+
+mod auth;
+mod fake_api;
+mod pagination;
+mod reference_fixtures;
+mod retry;
+mod shared_behaviours;
+mod spec_consistency;
+mod spec_fidelity;
+mod transport;
+mod types;
+mod wire_compute;
+mod wire_serverless;
+mod wire_storage;
