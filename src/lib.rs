@@ -19,8 +19,10 @@ mod path;
 mod transport;
 
 pub mod auth;
+pub mod lifecycle;
 pub mod retry;
 pub mod types;
+pub mod wait;
 
 #[allow(
     clippy::all,
