@@ -103,13 +103,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .location_code(LocationCode::Fin03)
         .ssh_key_ids(plan.ssh_keys);
     // Deploying returns the id at once; waiting is a separate step, so the id is never lost.
-    let id = client
-        .deploy_instance()
-        .body(request)
-        .send()
-        .await?
-        .into_inner()
-        .into_inner();
+    let deployed = client.deploy_instance().body(request).send().await?;
+    let id = deployed.into_inner().into_inner();
     println!(
         "Deployed instance {id} at {} {}/hour",
         offer.price_per_hour, offer.currency

@@ -69,7 +69,7 @@ pub(crate) async fn act_on_instance(client: &Client, id: InstanceId, action: Ins
 
 /// Whether the instance `id` reads as deleted (see [`Gone`]).
 pub(crate) async fn instance_is_gone(client: &Client, id: &InstanceId) -> Result<bool, Error> {
-    let read = (client.read_instance(id))().await;
+    let read = (INSTANCE.read)(client, id.as_str()).await;
     Ok(matches!(Gone.judge(read, &INSTANCE, "")?, Verdict::Reached(())))
 }
 
@@ -103,6 +103,6 @@ impl Client {
             .wait_target()
             .ok_or_else(|| Error::InvalidRequest(format!("no known status follows the instance action `{action}`")))?;
         let send = Box::pin(act_on_instance(self, id.clone(), action));
-        Ok(Wait::new(&INSTANCE, id, self.read_instance(id), target).after(send))
+        Ok(Wait::new(&INSTANCE, self, id.as_str(), target).after(send))
     }
 }

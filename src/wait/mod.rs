@@ -57,7 +57,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::Error;
+use crate::{Client, Error};
 
 pub use action::ActionTarget;
 pub(crate) use action::{act_on_instance, instance_is_gone};
@@ -135,12 +135,14 @@ impl<R, S, G> fmt::Debug for Wait<'_, R, S, G> {
 }
 
 impl<'a, R, S, G> Wait<'a, R, S, G> {
-    /// A wait for the resource `id` of the kind `lifecycle` describes, read by `read`.
-    fn new(lifecycle: &'static Lifecycle<R, S>, id: &dyn fmt::Display, read: Read<'a, R>, goal: G) -> Self {
+    /// A wait for the resource `id` of the kind `lifecycle` describes.
+    fn new(lifecycle: &'static Lifecycle<R, S>, client: &'a Client, id: &str, goal: G) -> Self {
+        let resource = format!("{} {id}", lifecycle.kind);
+        let id = id.to_owned();
         Self {
             lifecycle,
-            resource: format!("{} {id}", lifecycle.kind),
-            read,
+            resource,
+            read: Box::new(move || (lifecycle.read)(client, &id)),
             goal,
             schedule: lifecycle.schedule,
             action: None,

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use progenitor_client::ResponseValue;
 
-use super::{Gone, ReachStatus, Read, Schedule, Wait};
+use super::{BoxFuture, Gone, ReachStatus, Schedule, Wait};
 use crate::types::{
     Cluster, ClusterId, ClusterStatus, DeploymentStatus, DeploymentStatusInfo, Instance, InstanceId, InstanceStatus,
     JobDeploymentStatus, JobStatus, Volume, VolumeId, VolumeStatus,
@@ -24,9 +24,11 @@ pub struct Lifecycle<R, S> {
     pub(crate) gone: fn(&S) -> bool,
     /// When a wait reads it, unless configured.
     pub(crate) schedule: Schedule,
+    /// Reads it once, by id or name.
+    pub(crate) read: for<'a> fn(&'a Client, &str) -> BoxFuture<'a, R>,
 }
 
-/// Instances: the provider's CLI polls every 5 s for 5 min; provisioning takes minutes.
+/// Instances: the provider's CLI polls every 5 s and gives up after 5 min.
 pub(crate) static INSTANCE: Lifecycle<Instance, InstanceStatus> = Lifecycle {
     kind: "instance",
     status_of: |instance| &instance.status,
@@ -36,6 +38,7 @@ pub(crate) static INSTANCE: Lifecycle<Instance, InstanceStatus> = Lifecycle {
     },
     gone: |status| matches!(status, InstanceStatus::Discontinued | InstanceStatus::NotFound),
     schedule: Schedule::seconds(2, 10, 5 * 60),
+    read: |client, id| body(client.get_instance_by_id().id(id).send()),
 };
 
 /// Volumes are ready within seconds.
@@ -45,6 +48,7 @@ static VOLUME: Lifecycle<Volume, VolumeStatus> = Lifecycle {
     unreachable: |status| matches!(status, VolumeStatus::Deleted | VolumeStatus::Canceled),
     gone: |status| *status == VolumeStatus::Deleted,
     schedule: Schedule::seconds(1, 5, 5 * 60),
+    read: |client, id| body(client.get_volume_by_id().id(id).send()),
 };
 
 /// Clusters: the provider's SDK waits up to 900 s, polling from 1 s doubling to 10 s.
@@ -54,6 +58,7 @@ static CLUSTER: Lifecycle<Cluster, ClusterStatus> = Lifecycle {
     unreachable: |status| matches!(status, ClusterStatus::Error | ClusterStatus::Discontinued),
     gone: |status| *status == ClusterStatus::Discontinued,
     schedule: Schedule::seconds(1, 10, 15 * 60),
+    read: |client, id| body(client.get_cluster_by_id().id(id).send()),
 };
 
 /// Container deployments: no status is final (a paused deployment resumes, an unhealthy one
@@ -64,6 +69,7 @@ static CONTAINER_DEPLOYMENT: Lifecycle<DeploymentStatusInfo, DeploymentStatus> =
     unreachable: |_| false,
     gone: |_| false,
     schedule: Schedule::seconds(2, 10, 5 * 60),
+    read: |client, id| body(client.get_container_deployment_status().name(id).send()),
 };
 
 /// Job deployments: `terminating` leads only to deletion.
@@ -73,26 +79,15 @@ static JOB_DEPLOYMENT: Lifecycle<JobDeploymentStatus, JobStatus> = Lifecycle {
     unreachable: |status| *status == JobStatus::Terminating,
     gone: |_| false,
     schedule: Schedule::seconds(2, 10, 5 * 60),
+    read: |client, id| body(client.get_job_deployment_status().name(id).send()),
 };
 
-/// A [`Read`] that sends the call `call` makes, each time anew.
-fn reader<'a, R, F>(call: impl Fn() -> F + Send + 'a) -> Read<'a, R>
-where
-    F: Future<Output = Result<ResponseValue<R>, Error>> + Send + 'a,
-{
-    Box::new(move || {
-        let response = call();
-        Box::pin(async move { response.await.map(ResponseValue::into_inner) })
-    })
+/// The body of the answer `call` will get.
+fn body<'a, R>(call: impl Future<Output = Result<ResponseValue<R>, Error>> + Send + 'a) -> BoxFuture<'a, R> {
+    Box::pin(async move { call.await.map(ResponseValue::into_inner) })
 }
 
 impl Client {
-    /// Reads the instance `id`.
-    pub(super) fn read_instance(&self, id: &InstanceId) -> Read<'_, Instance> {
-        let id = id.clone();
-        reader(move || self.get_instance_by_id().id(id.clone()).send())
-    }
-
     /// Waits until the instance `id` has the status `target` (see [`crate::wait`]).
     ///
     /// ```no_run
@@ -105,7 +100,7 @@ impl Client {
     /// # }
     /// ```
     pub fn wait_for_instance(&self, id: &InstanceId, target: InstanceStatus) -> Wait<'_, Instance, InstanceStatus> {
-        Wait::new(&INSTANCE, id, self.read_instance(id), ReachStatus::any_of([target]))
+        Wait::new(&INSTANCE, self, id.as_str(), ReachStatus::any_of([target]))
     }
 
     /// Waits until the instance `id` is deleted: it answers 404, `discontinued` or `notfound`.
@@ -117,13 +112,7 @@ impl Client {
     /// # }
     /// ```
     pub fn wait_for_instance_gone(&self, id: &InstanceId) -> Wait<'_, Instance, InstanceStatus, Gone> {
-        Wait::new(&INSTANCE, id, self.read_instance(id), Gone)
-    }
-
-    /// Reads the volume `id`.
-    fn read_volume(&self, id: &VolumeId) -> Read<'_, Volume> {
-        let id = id.clone();
-        reader(move || self.get_volume_by_id().id(id.clone()).send())
+        Wait::new(&INSTANCE, self, id.as_str(), Gone)
     }
 
     /// Waits until the volume `id` has the status `target` (see [`crate::wait`]).
@@ -137,7 +126,7 @@ impl Client {
     /// # }
     /// ```
     pub fn wait_for_volume(&self, id: &VolumeId, target: VolumeStatus) -> Wait<'_, Volume, VolumeStatus> {
-        Wait::new(&VOLUME, id, self.read_volume(id), ReachStatus::any_of([target]))
+        Wait::new(&VOLUME, self, id.as_str(), ReachStatus::any_of([target]))
     }
 
     /// Waits until the volume `id` is deleted: it answers 404 or `deleted` (in the trash).
@@ -149,13 +138,7 @@ impl Client {
     /// # }
     /// ```
     pub fn wait_for_volume_gone(&self, id: &VolumeId) -> Wait<'_, Volume, VolumeStatus, Gone> {
-        Wait::new(&VOLUME, id, self.read_volume(id), Gone)
-    }
-
-    /// Reads the cluster `id`.
-    fn read_cluster(&self, id: &ClusterId) -> Read<'_, Cluster> {
-        let id = id.clone();
-        reader(move || self.get_cluster_by_id().id(id.clone()).send())
+        Wait::new(&VOLUME, self, id.as_str(), Gone)
     }
 
     /// Waits until the cluster `id` has the status `target` (see [`crate::wait`]).
@@ -169,7 +152,7 @@ impl Client {
     /// # }
     /// ```
     pub fn wait_for_cluster(&self, id: &ClusterId, target: ClusterStatus) -> Wait<'_, Cluster, ClusterStatus> {
-        Wait::new(&CLUSTER, id, self.read_cluster(id), ReachStatus::any_of([target]))
+        Wait::new(&CLUSTER, self, id.as_str(), ReachStatus::any_of([target]))
     }
 
     /// Waits until the cluster `id` is deleted: it answers 404 or `discontinued`.
@@ -181,13 +164,7 @@ impl Client {
     /// # }
     /// ```
     pub fn wait_for_cluster_gone(&self, id: &ClusterId) -> Wait<'_, Cluster, ClusterStatus, Gone> {
-        Wait::new(&CLUSTER, id, self.read_cluster(id), Gone)
-    }
-
-    /// Reads the status of the container deployment `name`.
-    fn read_container_deployment(&self, name: &str) -> Read<'_, DeploymentStatusInfo> {
-        let name = name.to_owned();
-        reader(move || self.get_container_deployment_status().name(name.clone()).send())
+        Wait::new(&CLUSTER, self, id.as_str(), Gone)
     }
 
     /// Waits until the container deployment `name` has the status `target`, as its status
@@ -206,8 +183,7 @@ impl Client {
         name: &str,
         target: DeploymentStatus,
     ) -> Wait<'_, DeploymentStatusInfo, DeploymentStatus> {
-        let read = self.read_container_deployment(name);
-        Wait::new(&CONTAINER_DEPLOYMENT, &name, read, ReachStatus::any_of([target]))
+        Wait::new(&CONTAINER_DEPLOYMENT, self, name, ReachStatus::any_of([target]))
     }
 
     /// Waits until the container deployment `name` is deleted: its status endpoint answers 404.
@@ -223,13 +199,7 @@ impl Client {
         &self,
         name: &str,
     ) -> Wait<'_, DeploymentStatusInfo, DeploymentStatus, Gone> {
-        Wait::new(&CONTAINER_DEPLOYMENT, &name, self.read_container_deployment(name), Gone)
-    }
-
-    /// Reads the status of the job deployment `name`.
-    fn read_job_deployment(&self, name: &str) -> Read<'_, JobDeploymentStatus> {
-        let name = name.to_owned();
-        reader(move || self.get_job_deployment_status().name(name.clone()).send())
+        Wait::new(&CONTAINER_DEPLOYMENT, self, name, Gone)
     }
 
     /// Waits until the job deployment `name` has the status `target`, as its status endpoint
@@ -245,12 +215,7 @@ impl Client {
     /// # }
     /// ```
     pub fn wait_for_job_deployment(&self, name: &str, target: JobStatus) -> Wait<'_, JobDeploymentStatus, JobStatus> {
-        Wait::new(
-            &JOB_DEPLOYMENT,
-            &name,
-            self.read_job_deployment(name),
-            ReachStatus::any_of([target]),
-        )
+        Wait::new(&JOB_DEPLOYMENT, self, name, ReachStatus::any_of([target]))
     }
 
     /// Waits until the job deployment `name` is deleted: its status endpoint answers 404.
@@ -262,6 +227,6 @@ impl Client {
     /// # }
     /// ```
     pub fn wait_for_job_deployment_gone(&self, name: &str) -> Wait<'_, JobDeploymentStatus, JobStatus, Gone> {
-        Wait::new(&JOB_DEPLOYMENT, &name, self.read_job_deployment(name), Gone)
+        Wait::new(&JOB_DEPLOYMENT, self, name, Gone)
     }
 }
