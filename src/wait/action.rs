@@ -38,7 +38,8 @@ impl InstanceActionKind {
     }
 }
 
-/// Sends `action` for the instance `id`, failing when the API reports that it failed for it.
+/// Sends `action` for the instance `id`, failing when the API reports that it failed for it (a
+/// result with an `error`, or the status `error`).
 pub(crate) async fn act_on_instance(client: &Client, id: InstanceId, action: InstanceActionKind) -> Result<(), Error> {
     let results = client
         .instance_action()
@@ -50,7 +51,7 @@ pub(crate) async fn act_on_instance(client: &Client, id: InstanceId, action: Ins
         .0
         .into_iter()
         .flatten()
-        .find(|result| result.error.is_some() || result.status != "success");
+        .find(|result| result.error.is_some() || result.status.eq_ignore_ascii_case("error"));
     match failed {
         None => Ok(()),
         Some(result) => Err(Error::Api {

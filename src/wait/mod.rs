@@ -96,8 +96,9 @@ impl Schedule {
 /// A wait until a resource reaches a goal: a status ([`ReachStatus`], from `wait_for_*`), deletion
 /// ([`Gone`], from `wait_for_*_gone`) or the effect of an instance action ([`ActionTarget`]).
 ///
-/// `.await` runs it; the methods below configure it first. See [the module](self) for how it
-/// polls and when it fails.
+/// `R` is the resource as read (such as [`crate::types::Instance`]), `S` its status (such as
+/// [`crate::types::InstanceStatus`]) and `G` the goal. `.await` runs it; the methods below
+/// configure it first. See [the module](self) for how it polls and when it fails.
 ///
 /// ```no_run
 /// # async fn run(client: datacrunch::Client, id: datacrunch::types::VolumeId) -> Result<(), datacrunch::Error> {
