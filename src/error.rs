@@ -111,6 +111,23 @@ pub enum Error {
     InvalidRequest(String),
     /// The client is misconfigured, such as an invalid base URL or a missing variable.
     Config(String),
+    /// A wait (see [`crate::wait`]) saw a status from which its target can no longer be reached,
+    /// such as `error` while waiting for an instance to run.
+    UnreachableState {
+        /// What was waited for, such as `instance 0b1c`.
+        resource: String,
+        /// The status it reached.
+        status: String,
+    },
+    /// A wait (see [`crate::wait`]) ran out of time.
+    WaitTimeout {
+        /// What was waited for, such as `instance 0b1c`.
+        resource: String,
+        /// The status read last.
+        last_status: String,
+        /// How long the wait polled.
+        waited: std::time::Duration,
+    },
 }
 
 impl Error {
@@ -206,6 +223,20 @@ impl fmt::Display for Error {
             Self::UnexpectedStatus(status) => write!(f, "unexpected response status {status}"),
             Self::InvalidRequest(reason) => write!(f, "invalid request: {reason}"),
             Self::Config(reason) => write!(f, "invalid configuration: {reason}"),
+            Self::UnreachableState { resource, status } => {
+                write!(
+                    f,
+                    "{resource} is `{status}`, from which the awaited state cannot be reached"
+                )
+            }
+            Self::WaitTimeout {
+                resource,
+                last_status,
+                waited,
+            } => write!(
+                f,
+                "gave up waiting for {resource} after {waited:?}; its last status was `{last_status}`"
+            ),
         }
     }
 }

@@ -24,11 +24,13 @@ mod path;
 mod transport;
 
 pub mod auth;
+pub mod lifecycle;
 pub mod pagination;
 pub mod retry;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod types;
+pub mod wait;
 
 #[allow(
     clippy::all,

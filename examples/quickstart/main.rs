@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use datacrunch::testing::FakeApi;
 use datacrunch::types::{
-    DeployInstanceRequest, ImageType, InstanceActionRequest, InstanceId, InstanceStatus, InstanceType, LocationCode,
+    DeployInstanceRequest, ImageType, InstanceActionKind, InstanceStatus, InstanceType, LocationCode,
 };
 use datacrunch::{Client, Error};
 
@@ -75,7 +75,11 @@ async fn main() -> Result<(), Error> {
         .into_inner();
     println!("Deployed instance {id}; waiting until it runs");
 
-    let instance = wait_until_running(&client, &id).await?;
+    // Waiting is a separate step: the id is already in hand if the wait fails.
+    let instance = client
+        .wait_for_instance(&id, InstanceStatus::Running)
+        .timeout(Duration::from_secs(60))
+        .await?;
     println!(
         "Instance {} is {} at {}",
         instance.hostname,
@@ -83,33 +87,11 @@ async fn main() -> Result<(), Error> {
         instance.ip.as_deref().unwrap_or("?")
     );
 
-    let delete = InstanceActionRequest::builder().id(id.clone()).action("delete");
-    client.instance_action().body(delete).send().await?;
     println!("Deleting instance {id}; waiting until it is gone");
-    wait_until_gone(&client, &id).await?;
+    client
+        .instance_action_and_wait(&id, InstanceActionKind::Delete)?
+        .timeout(Duration::from_secs(60))
+        .await?;
     println!("Instance {id} is gone");
     Ok(())
-}
-
-/// Reads the instance every second until it runs.
-async fn wait_until_running(client: &Client, id: &InstanceId) -> Result<datacrunch::types::Instance, Error> {
-    loop {
-        let instance = client.get_instance_by_id().id(id).send().await?.into_inner();
-        println!("  status: {}", instance.status);
-        if instance.status == InstanceStatus::Running {
-            return Ok(instance);
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-/// Reads the instance every second until the API answers 404.
-async fn wait_until_gone(client: &Client, id: &InstanceId) -> Result<(), Error> {
-    loop {
-        match client.get_instance_by_id().id(id).send().await {
-            Err(error) if error.is_not_found() => return Ok(()),
-            Err(error) => return Err(error),
-            Ok(_) => tokio::time::sleep(Duration::from_secs(1)).await,
-        }
-    }
 }

@@ -14,6 +14,7 @@ mod spec_consistency;
 mod spec_fidelity;
 mod transport;
 mod types;
+mod wait;
 mod wire_compute;
 mod wire_serverless;
 mod wire_storage;

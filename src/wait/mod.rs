@@ -1,0 +1,256 @@
+//! Waiting until a resource reaches a state: "create, then wait until it is ready", and "act,
+//! then wait until it took effect".
+//!
+//! Every `Client::wait_for_*` method returns a [`Wait`]: configure it if you like, then `.await`
+//! it. It resolves to the resource as read last.
+//!
+//! ```no_run
+//! # async fn run(client: datacrunch::Client, id: datacrunch::types::InstanceId) -> Result<(), datacrunch::Error> {
+//! use std::time::Duration;
+//! use datacrunch::types::InstanceStatus;
+//!
+//! let instance = client
+//!     .wait_for_instance(&id, InstanceStatus::Running)
+//!     .timeout(Duration::from_secs(600))
+//!     .await?;
+//! println!("{} runs at {:?}", instance.hostname, instance.ip);
+//!
+//! client.instance_action_and_wait(&id, datacrunch::types::InstanceActionKind::Delete)?.await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! How a wait behaves:
+//!
+//! - It reads the resource at once, then again after the poll interval, which doubles after every
+//!   read up to a maximum ([`Wait::poll_interval`], [`Wait::max_poll_interval`]).
+//! - It fails early with [`Error::UnreachableState`] when the resource reaches a status from which
+//!   the target can no longer be reached (table below), and with [`Error::WaitTimeout`], carrying
+//!   the status read last, once [`Wait::timeout`] has passed. A read under way is never cut short,
+//!   and the last read happens at the deadline.
+//! - Transient failures of a read (503, 429, lost connections) are retried by the client's
+//!   [`crate::retry::RetryPolicy`] and do not end the wait; any other error does, as it came.
+//! - Dropping the future cancels it; nothing keeps running in the background.
+//! - Creating never waits: a create call returns the new id, and waiting is a separate step, so
+//!   an id is never lost to a failed wait.
+//!
+//! | resource | `Client` methods | reads | fails early on | gone | first poll, max, timeout |
+//! |---|---|---|---|---|---|
+//! | instance | `wait_for_instance`, `wait_for_instance_gone` | `GET /instances/{id}` | `error`, `discontinued`, `no_capacity`, `notfound` | 404, `discontinued`, `notfound` | 2 s, 10 s, 5 min |
+//! | volume | `wait_for_volume`, `wait_for_volume_gone` | `GET /volumes/{id}` | `deleted`, `canceled` | 404, `deleted` | 1 s, 5 s, 5 min |
+//! | cluster | `wait_for_cluster`, `wait_for_cluster_gone` | `GET /clusters/{id}` | `error`, `discontinued` | 404, `discontinued` | 1 s, 10 s, 15 min |
+//! | container deployment | `wait_for_container_deployment`, `wait_for_container_deployment_gone` | `GET /container-deployments/{name}/status` | none: a paused deployment resumes and an unhealthy one recovers | 404 | 2 s, 10 s, 5 min |
+//! | job deployment | `wait_for_job_deployment`, `wait_for_job_deployment_gone` | `GET /job-deployments/{name}/status` | `terminating` | 404 | 2 s, 10 s, 5 min |
+//!
+//! A status the target accepts always wins over the failure list, so
+//! `.until(|status| *status != InstanceStatus::Ordered)` resolves on `error` too. A status this
+//! SDK does not know (`Unknown`) is never a failure: the wait goes on.
+
+mod action;
+mod goal;
+mod resources;
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::{Client, Error};
+
+pub use action::ActionTarget;
+pub(crate) use action::{act_on_instance, instance_is_gone};
+use goal::{Goal, Verdict};
+pub use goal::{Gone, ReachStatus};
+use resources::{INSTANCE, Lifecycle};
+
+/// The shortest poll interval a wait uses, so that a zero interval cannot flood the API.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A boxed future, as the reads and actions of a [`Wait`] are stored.
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+/// Reads the resource once per call.
+type Read<'a, R> = Box<dyn FnMut() -> BoxFuture<'a, R> + Send + 'a>;
+
+/// When a wait reads: the first interval, the longest interval and the time it may take in all.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Schedule {
+    first: Duration,
+    max: Duration,
+    timeout: Duration,
+}
+
+impl Schedule {
+    /// A schedule from whole seconds.
+    pub(crate) const fn seconds(first: u64, max: u64, timeout: u64) -> Self {
+        Self {
+            first: Duration::from_secs(first),
+            max: Duration::from_secs(max),
+            timeout: Duration::from_secs(timeout),
+        }
+    }
+}
+
+/// A wait until a resource reaches a goal: a status ([`ReachStatus`], from `wait_for_*`), deletion
+/// ([`Gone`], from `wait_for_*_gone`) or the effect of an instance action ([`ActionTarget`]).
+///
+/// `R` is the resource as read (such as [`crate::types::Instance`]), `S` its status (such as
+/// [`crate::types::InstanceStatus`]) and `G` the goal. `.await` runs it; the methods below
+/// configure it first. See [the module](self) for how it polls and when it fails.
+///
+/// ```no_run
+/// # async fn run(client: datacrunch::Client, id: datacrunch::types::VolumeId) -> Result<(), datacrunch::Error> {
+/// use std::time::Duration;
+/// use datacrunch::types::VolumeStatus;
+///
+/// let volume = client
+///     .wait_for_volume(&id, VolumeStatus::Detached)
+///     .until_any_of([VolumeStatus::Attached, VolumeStatus::Detached])
+///     .poll_interval(Duration::from_secs(2))
+///     .max_poll_interval(Duration::from_secs(20))
+///     .timeout(Duration::from_secs(120))
+///     .await?;
+/// println!("{} is {}", volume.name, volume.status);
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "a wait does nothing until it is awaited"]
+pub struct Wait<'a, R: 'static, S: 'static, G = ReachStatus<'a, S>> {
+    lifecycle: &'static Lifecycle<R, S>,
+    resource: String,
+    read: Read<'a, R>,
+    goal: G,
+    schedule: Schedule,
+    action: Option<BoxFuture<'a, ()>>,
+}
+
+impl<R, S, G> fmt::Debug for Wait<'_, R, S, G> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Wait")
+            .field("resource", &self.resource)
+            .field("schedule", &self.schedule)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, R, S, G> Wait<'a, R, S, G> {
+    /// A wait for the resource `id` of the kind `lifecycle` describes.
+    fn new(lifecycle: &'static Lifecycle<R, S>, client: &'a Client, id: &str, goal: G) -> Self {
+        let resource = format!("{} {id}", lifecycle.kind);
+        let id = id.to_owned();
+        Self {
+            lifecycle,
+            resource,
+            read: Box::new(move || (lifecycle.read)(client, &id)),
+            goal,
+            schedule: lifecycle.schedule,
+            action: None,
+        }
+    }
+
+    /// Runs `action` before the first read; its error ends the wait.
+    fn after(mut self, action: BoxFuture<'a, ()>) -> Self {
+        self.action = Some(action);
+        self
+    }
+
+    /// Sets how long to poll before failing with [`Error::WaitTimeout`], counted from the first
+    /// read (default per resource, see [the module](self)).
+    ///
+    /// ```no_run
+    /// # async fn run(client: datacrunch::Client, id: datacrunch::types::ClusterId) {
+    /// use std::time::Duration;
+    /// use datacrunch::Error;
+    /// use datacrunch::types::ClusterStatus;
+    ///
+    /// let wait = client.wait_for_cluster(&id, ClusterStatus::Running).timeout(Duration::from_secs(1800));
+    /// if let Err(Error::WaitTimeout { last_status, .. }) = wait.await {
+    ///     eprintln!("still {last_status} after 30 minutes");
+    /// }
+    /// # }
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.schedule.timeout = timeout;
+        self
+    }
+
+    /// Sets the wait between the first two reads (default per resource, at least
+    /// [`MIN_POLL_INTERVAL`]). Each later wait is twice the one before, up to
+    /// [`max_poll_interval`](Self::max_poll_interval).
+    ///
+    /// ```
+    /// # fn run(client: datacrunch::Client, id: datacrunch::types::InstanceId) {
+    /// use std::time::Duration;
+    /// use datacrunch::types::InstanceStatus;
+    ///
+    /// // Every 5 s, as the provider's CLI polls.
+    /// let wait = client
+    ///     .wait_for_instance(&id, InstanceStatus::Running)
+    ///     .poll_interval(Duration::from_secs(5))
+    ///     .max_poll_interval(Duration::from_secs(5));
+    /// # }
+    /// ```
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.schedule.first = interval;
+        self
+    }
+
+    /// Sets the longest wait between two reads (default per resource). A maximum below
+    /// [`poll_interval`](Self::poll_interval) is raised to it.
+    pub fn max_poll_interval(mut self, max: Duration) -> Self {
+        self.schedule.max = max;
+        self
+    }
+}
+
+impl<'a, R, S, G> Wait<'a, R, S, G>
+where
+    S: AsRef<str>,
+    G: Goal<R, S>,
+{
+    /// Runs the action, if any, then reads until the goal is reached, unreachable or too late.
+    async fn run(mut self) -> Result<G::Output, Error> {
+        if let Some(action) = self.action.take() {
+            action.await?;
+        }
+        let first = self.schedule.first.max(MIN_POLL_INTERVAL);
+        let max = self.schedule.max.max(first);
+        let started = Instant::now();
+        let mut interval = first;
+        loop {
+            let read = (self.read)().await;
+            let status = match self.goal.judge(read, self.lifecycle, &self.resource)? {
+                Verdict::Reached(output) => return Ok(output),
+                Verdict::Pending(status) => status,
+            };
+            let waited = started.elapsed();
+            let left = self.schedule.timeout.saturating_sub(waited);
+            if left.is_zero() {
+                return Err(Error::WaitTimeout {
+                    resource: self.resource,
+                    last_status: status,
+                    waited,
+                });
+            }
+            tracing::debug!(resource = %self.resource, %status, ?waited, "still waiting");
+            tokio::time::sleep(interval.min(left)).await;
+            interval = interval.saturating_mul(2).min(max);
+        }
+    }
+}
+
+impl<'a, R, S, G> IntoFuture for Wait<'a, R, S, G>
+where
+    R: Send + 'a,
+    S: AsRef<str> + 'a,
+    G: Goal<R, S> + 'a,
+{
+    type Output = Result<G::Output, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
