@@ -103,6 +103,12 @@ pub enum Error {
     InvalidRequest(String),
     /// The client is misconfigured, such as an invalid base URL or a missing variable.
     Config(String),
+    /// No answer came in the time allowed, such as an inference call or a wait for an
+    /// asynchronous inference.
+    Timeout {
+        /// How long the caller waited.
+        waited: std::time::Duration,
+    },
 }
 
 impl Error {
@@ -154,6 +160,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Transport(error) => error.is_timeout() || error.is_connect(),
+            Self::Timeout { .. } => true,
             Self::Auth(error) => matches!(error, AuthError::Unavailable { .. }),
             _ => self
                 .status()
@@ -198,6 +205,7 @@ impl fmt::Display for Error {
             Self::UnexpectedStatus(status) => write!(f, "unexpected response status {status}"),
             Self::InvalidRequest(reason) => write!(f, "invalid request: {reason}"),
             Self::Config(reason) => write!(f, "invalid configuration: {reason}"),
+            Self::Timeout { waited } => write!(f, "timed out after {waited:?}"),
         }
     }
 }

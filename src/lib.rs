@@ -19,6 +19,7 @@ mod path;
 mod transport;
 
 pub mod auth;
+pub mod inference;
 pub mod retry;
 pub mod types;
 
