@@ -37,7 +37,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 1. Synchronous: the whole answer at once.
     let prompt = |text: &str| json!({"model": model, "prompt": text, "max_tokens": 32});
-    let answer = llm.run_sync("v1/completions", &prompt("The capital of Finland is")).await?;
+    let answer = llm
+        .run_sync("v1/completions", &prompt("The capital of Finland is"))
+        .await?;
     let completion: Value = answer.json()?;
     println!("sync ({}): {}", answer.status(), completion["choices"][0]["text"]);
 
@@ -80,7 +82,12 @@ mod fake {
     }
 
     fn reply(status: StatusCode, body: Value) -> Response {
-        (status, [("content-type", "application/json"), ("x-inference-id", "job-1")], body.to_string()).into_response()
+        (
+            status,
+            [("content-type", "application/json"), ("x-inference-id", "job-1")],
+            body.to_string(),
+        )
+            .into_response()
     }
 
     /// Serves the fake deployment and returns its base URL.

@@ -46,7 +46,11 @@ fn chunked(content_type: &'static str, chunks: Vec<&'static [u8]>, hang: bool) -
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 Ok::<_, Infallible>(Bytes::from_static(chunk))
             });
-            let tail = if hang { stream::pending().boxed() } else { stream::empty().boxed() };
+            let tail = if hang {
+                stream::pending().boxed()
+            } else {
+                stream::empty().boxed()
+            };
             ([("content-type", content_type)], Body::from_stream(parts.chain(tail)))
         }
     })
@@ -81,7 +85,11 @@ async fn a_sync_call_sends_the_key_as_a_bearer_token_and_json_and_returns_the_an
     assert_eq!(header(seen, "x-team"), Some("vision"));
     assert_eq!(header(seen, "x-request-id"), Some("42"));
     assert_eq!(header(seen, "prefer"), None);
-    assert!(header(seen, "user-agent").unwrap().starts_with("my-app/1.0 datacrunch-rust/"));
+    assert!(
+        header(seen, "user-agent")
+            .unwrap()
+            .starts_with("my-app/1.0 datacrunch-rust/")
+    );
     assert_eq!(seen.body, r#"{"image":"b64"}"#);
     assert_eq!(mine.len(), 1, "the caller's headers are left as they were");
     assert_eq!(never.calls(), 0);
@@ -89,7 +97,11 @@ async fn a_sync_call_sends_the_key_as_a_bearer_token_and_json_and_returns_the_an
 
 #[tokio::test]
 async fn any_method_and_a_text_answer() {
-    let base = serve(Router::new().route("/my-llm/items/7", put(|body: String| async move { format!("stored {body}") }))).await;
+    let base = serve(Router::new().route(
+        "/my-llm/items/7",
+        put(|body: String| async move { format!("stored {body}") }),
+    ))
+    .await;
 
     let answer = client(&base)
         .run_sync("items/7", &json!(1))
@@ -103,7 +115,10 @@ async fn any_method_and_a_text_answer() {
 
 #[tokio::test]
 async fn a_wrong_key_is_an_api_error_without_any_token_request_and_the_key_never_prints() {
-    let predict = Script::new([Reply::json(401, json!({"code": "unauthorized", "message": "invalid inference key"}))]);
+    let predict = Script::new([Reply::json(
+        401,
+        json!({"code": "unauthorized", "message": "invalid inference key"}),
+    )]);
     let never = Script::new([Reply::empty(500)]);
     let base = serve(oauth(Router::new().route("/my-llm/predict", predict.handler()), &never)).await;
     let client = client(&base);
@@ -142,7 +157,10 @@ async fn an_error_body_that_is_not_json_is_kept_as_an_excerpt() {
 
 #[tokio::test(start_paused = true)]
 async fn a_post_is_retried_on_429_but_not_on_503() {
-    let limited = Script::new([Reply::empty(429).header("retry-after", "2"), Reply::json(200, json!("ok"))]);
+    let limited = Script::new([
+        Reply::empty(429).header("retry-after", "2"),
+        Reply::json(200, json!("ok")),
+    ]);
     let unavailable = Script::new([Reply::empty(503)]);
     let base = serve(
         Router::new()
@@ -168,8 +186,15 @@ async fn a_path_that_leaves_the_deployment_or_a_bad_header_sends_nothing() {
 
     let escape = client.run_sync("../other/predict", &json!({})).await.unwrap_err();
     assert!(matches!(escape, Error::InvalidRequest(_)), "{escape:?}");
-    let bad = client.run_sync("x", &json!({})).header("x-bad", "line\nbreak").await.unwrap_err();
-    assert!(matches!(&bad, Error::InvalidRequest(reason) if !reason.contains("break")), "{bad:?}");
+    let bad = client
+        .run_sync("x", &json!({}))
+        .header("x-bad", "line\nbreak")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&bad, Error::InvalidRequest(reason) if !reason.contains("break")),
+        "{bad:?}"
+    );
     assert_eq!(other.calls(), 0);
 }
 
@@ -180,14 +205,20 @@ async fn a_call_that_gets_no_answer_times_out_after_300_s_or_its_own_limit() {
     let client = client(&base);
 
     let error = client.run_sync("predict", &json!({})).await.unwrap_err();
-    assert!(matches!(error, Error::Timeout { waited } if waited == 300 * SECOND), "{error:?}");
+    assert!(
+        matches!(error, Error::Timeout { waited } if waited == 300 * SECOND),
+        "{error:?}"
+    );
     assert!(error.is_retryable());
     let error = client
         .run_sync("predict", &json!({}))
         .timeout(5 * SECOND)
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Timeout { waited } if waited == 5 * SECOND), "{error:?}");
+    assert!(
+        matches!(error, Error::Timeout { waited } if waited == 5 * SECOND),
+        "{error:?}"
+    );
     assert_eq!(error.to_string(), "timed out after 5s");
     assert_eq!(slow.calls(), 2, "a POST that timed out is not repeated");
 }
@@ -221,10 +252,16 @@ async fn server_sent_events_split_at_awkward_places_arrive_whole_up_to_done() {
         .try_collect()
         .await
         .unwrap();
-    let texts: Vec<Value> = events[..2].iter().map(|event| event.json::<Value>().unwrap()["text"].clone()).collect();
+    let texts: Vec<Value> = events[..2]
+        .iter()
+        .map(|event| event.json::<Value>().unwrap()["text"].clone())
+        .collect();
     assert_eq!(texts, [json!("Hel"), json!("lo é")]);
     let named = &events[2];
-    assert_eq!((named.event(), named.id(), named.data()), ("token", Some("7"), "line1\nline2"));
+    assert_eq!(
+        (named.event(), named.id(), named.data()),
+        ("token", Some("7"), "line1\nline2")
+    );
     assert_eq!(events[0].event(), "message");
     assert_eq!(events.len(), 3, "{events:?}");
 }
@@ -259,10 +296,17 @@ async fn a_stream_that_stalls_times_out_within_the_call_limit() {
     let stall = chunked("text/event-stream", vec![b"data: first\n\n"], true);
     let base = serve(Router::new().route("/my-llm/stall", stall)).await;
 
-    let mut events = client(&base).stream("stall", &json!({})).timeout(10 * SECOND).await.unwrap();
+    let mut events = client(&base)
+        .stream("stall", &json!({}))
+        .timeout(10 * SECOND)
+        .await
+        .unwrap();
     assert_eq!(events.next().await.unwrap().unwrap().data(), "first");
     let error = events.next().await.unwrap().unwrap_err();
-    assert!(matches!(error, Error::Timeout { waited } if waited == 10 * SECOND), "{error:?}");
+    assert!(
+        matches!(error, Error::Timeout { waited } if waited == 10 * SECOND),
+        "{error:?}"
+    );
 }
 
 /// A deployment that queues `generate` and answers status and result from scripts.
@@ -291,9 +335,12 @@ async fn deployment(submit: Reply, status: Vec<Reply>, result: Vec<Reply>) -> De
 }
 
 fn queued(id: &str) -> Reply {
-    Reply::json(202, json!({"Id": id, "StatusPath": "/status/my-llm", "ResultPath": "/result/my-llm"}))
-        .header("x-inference-id", id)
-        .header("location", "/result/my-llm")
+    Reply::json(
+        202,
+        json!({"Id": id, "StatusPath": "/status/my-llm", "ResultPath": "/result/my-llm"}),
+    )
+    .header("x-inference-id", id)
+    .header("location", "/result/my-llm")
 }
 
 fn state(status: Value) -> Reply {
@@ -314,7 +361,8 @@ async fn an_async_inference_is_queued_then_polled_through_its_states_to_its_resu
         state(json!("Inference")),
         state(json!(3)),
     ];
-    let result = Reply::json(200, json!({"images": ["a.png"]})).header("content-type", "application/json; charset=utf-8");
+    let result =
+        Reply::json(200, json!({"images": ["a.png"]})).header("content-type", "application/json; charset=utf-8");
     let deployment = deployment(queued("job-1"), statuses, vec![result]).await;
     let client = client(&deployment.base);
 
@@ -343,7 +391,12 @@ async fn a_result_still_pending_is_none_and_waiting_polls_again() {
     let text = Reply::json(200, json!(null))
         .header("content-type", "text/plain")
         .header("x-kind", "text");
-    let deployment = deployment(accepted, vec![state(json!("Completed"))], vec![Reply::empty(202), Reply::empty(202), text]).await;
+    let deployment = deployment(
+        accepted,
+        vec![state(json!("Completed"))],
+        vec![Reply::empty(202), Reply::empty(202), text],
+    )
+    .await;
     let client = client(&deployment.base);
 
     let job = client.run("generate", &json!({})).await.unwrap();
@@ -380,7 +433,10 @@ async fn waiting_gives_up_after_its_timeout_and_says_how_long_it_waited() {
         .timeout(10 * SECOND)
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Timeout { waited } if waited == 10 * SECOND), "{error:?}");
+    assert!(
+        matches!(error, Error::Timeout { waited } if waited == 10 * SECOND),
+        "{error:?}"
+    );
     assert_eq!(gaps(&deployment.status), [SECOND, 2 * SECOND, 4 * SECOND]);
     assert_eq!(deployment.result.calls(), 0);
 
@@ -390,7 +446,10 @@ async fn waiting_gives_up_after_its_timeout_and_says_how_long_it_waited() {
         .timeout(7 * SECOND)
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Timeout { waited } if waited == 7 * SECOND), "{error:?}");
+    assert!(
+        matches!(error, Error::Timeout { waited } if waited == 7 * SECOND),
+        "{error:?}"
+    );
     assert_eq!(deployment.status.calls(), 4 + 3);
 }
 
@@ -436,9 +495,17 @@ async fn a_client_from_a_container_deployment_of_the_management_api() {
     let endpoint = format!("{inference}/my-llm");
     let management = Script::new([Reply::json(200, container_deployment(&endpoint))]);
     let api = serve(Router::new().route("/v1/container-deployments/my-llm", management.handler())).await;
-    let api = datacrunch::Client::builder().base_url(format!("{api}/v1")).build().unwrap();
+    let api = datacrunch::Client::builder()
+        .base_url(format!("{api}/v1"))
+        .build()
+        .unwrap();
 
-    let deployment = api.get_container_deployment_by_name().name("my-llm").send().await.unwrap();
+    let deployment = api
+        .get_container_deployment_by_name()
+        .name("my-llm")
+        .send()
+        .await
+        .unwrap();
     let client = InferenceClient::from_deployment(&deployment, KEY).unwrap();
     assert_eq!(client.endpoint_base_url(), endpoint);
     client.health().await.unwrap();
@@ -446,5 +513,8 @@ async fn a_client_from_a_container_deployment_of_the_management_api() {
 
     let pending: datacrunch::types::Deployment = serde_json::from_value(container_deployment("")).unwrap();
     let error = InferenceClient::from_deployment(&pending, KEY).unwrap_err();
-    assert!(matches!(&error, Error::Config(reason) if reason.contains("my-llm")), "{error:?}");
+    assert!(
+        matches!(&error, Error::Config(reason) if reason.contains("my-llm")),
+        "{error:?}"
+    );
 }

@@ -145,7 +145,11 @@ where
         Ok(value) => {
             map.insert(name, value);
         }
-        Err(_) => *headers = Err(Error::InvalidRequest(format!("the value of header {name} is not valid"))),
+        Err(_) => {
+            *headers = Err(Error::InvalidRequest(format!(
+                "the value of header {name} is not valid"
+            )))
+        }
     }
 }
 

@@ -173,7 +173,13 @@ impl InferenceClient {
     /// # }
     /// ```
     pub fn fire_and_forget<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Call<'_, InferenceResponse> {
-        Call::new(self, Method::POST, path, Some(json_body(body)), Some("respond-async-proxy"))
+        Call::new(
+            self,
+            Method::POST,
+            path,
+            Some(json_body(body)),
+            Some("respond-async-proxy"),
+        )
     }
 
     /// A GET of `path` under the endpoint, without a body, such as a container's own health

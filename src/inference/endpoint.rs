@@ -112,7 +112,10 @@ mod tests {
     fn paths_join_under_the_endpoint_and_never_leave_it() {
         let endpoint = endpoint("https://containers.datacrunch.io/my-llm");
         let join = |path| endpoint.join(path).map(|url| url.to_string());
-        assert_eq!(join("/v1/chat?x=1").unwrap(), "https://containers.datacrunch.io/my-llm/v1/chat?x=1");
+        assert_eq!(
+            join("/v1/chat?x=1").unwrap(),
+            "https://containers.datacrunch.io/my-llm/v1/chat?x=1"
+        );
         assert_eq!(join("").unwrap(), "https://containers.datacrunch.io/my-llm/");
         assert_eq!(join("a/../b").unwrap(), "https://containers.datacrunch.io/my-llm/b");
         for escape in ["..", "../other/x", "a/../../other", "%2e%2e/other", ".%2E/other"] {
@@ -122,7 +125,14 @@ mod tests {
 
     #[test]
     fn bad_endpoints_are_configuration_errors() {
-        for url in ["", "  /", "not a url", "ftp://example.com/x", "http://example.com/x", "https://h/x?q=1"] {
+        for url in [
+            "",
+            "  /",
+            "not a url",
+            "ftp://example.com/x",
+            "http://example.com/x",
+            "https://h/x?q=1",
+        ] {
             assert!(matches!(Endpoint::parse(url, false), Err(Error::Config(_))), "{url:?}");
         }
         assert!(Endpoint::parse("http://example.com/x", true).is_ok());

@@ -62,7 +62,9 @@ impl AsyncInference {
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
         let body = sent.bytes().await?;
-        let from_body = serde_json::from_slice::<Accepted>(&body).ok().and_then(|accepted| accepted.id);
+        let from_body = serde_json::from_slice::<Accepted>(&body)
+            .ok()
+            .and_then(|accepted| accepted.id);
         match from_body.or(header).filter(|id| !id.is_empty()) {
             Some(id) => Ok(Self { id }),
             None => Err(Error::Decode {
@@ -162,8 +164,9 @@ impl InferenceClient {
 
     /// A GET of a status or result address for `inference`.
     async fn poll(&self, url: &Url, inference: &AsyncInference) -> Result<Sent, Error> {
-        let id = HeaderValue::from_str(inference.id())
-            .map_err(|_| Error::InvalidRequest(format!("inference id {:?} cannot be sent in a header", inference.id())))?;
+        let id = HeaderValue::from_str(inference.id()).map_err(|_| {
+            Error::InvalidRequest(format!("inference id {:?} cannot be sent in a header", inference.id()))
+        })?;
         let mut headers = HeaderMap::new();
         headers.insert(INFERENCE_ID_HEADER, id);
         self.execute(Outgoing {
@@ -218,7 +221,9 @@ impl<'c> IntoFuture for Wait<'c> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let started = Instant::now();
-            let pauses = RetryPolicy::default().backoff(self.first, self.longest).without_jitter();
+            let pauses = RetryPolicy::default()
+                .backoff(self.first, self.longest)
+                .without_jitter();
             let polling = async {
                 let mut polls = 0;
                 loop {
@@ -232,9 +237,11 @@ impl<'c> IntoFuture for Wait<'c> {
                     polls = polls.saturating_add(1);
                 }
             };
-            tokio::time::timeout(self.timeout, polling)
-                .await
-                .unwrap_or_else(|_| Err(Error::Timeout { waited: started.elapsed() }))
+            tokio::time::timeout(self.timeout, polling).await.unwrap_or_else(|_| {
+                Err(Error::Timeout {
+                    waited: started.elapsed(),
+                })
+            })
         })
     }
 }

@@ -137,7 +137,12 @@ mod tests {
 
     #[test]
     fn json_is_recognised_with_parameters_and_suffixes() {
-        for json in ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/problem+json"] {
+        for json in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/problem+json",
+        ] {
             assert!(with_type(json).is_json(), "{json}");
             assert_eq!(with_type(json).value().unwrap(), serde_json::json!({"a": 1}));
         }

@@ -103,7 +103,10 @@ mod tests {
 
     #[test]
     fn names_and_integers_decode_alike_and_unknown_values_are_kept() {
-        for (index, name) in ["Initialized", "Queue", "Inference", "Completed"].into_iter().enumerate() {
+        for (index, name) in ["Initialized", "Queue", "Inference", "Completed"]
+            .into_iter()
+            .enumerate()
+        {
             let by_name: InferenceStatus = serde_json::from_value(serde_json::json!(name)).unwrap();
             let by_index: InferenceStatus = serde_json::from_value(serde_json::json!(index)).unwrap();
             assert_eq!(by_name, by_index);

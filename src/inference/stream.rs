@@ -217,7 +217,14 @@ mod tests {
     #[tokio::test]
     async fn lines_are_split_whatever_the_chunks() {
         let lines = split(&[b"{\"a\"", b":1}\r", b"\n\n  \n{\"b\":2}\n{\"c\"", b":3}"]).await;
-        assert_eq!(lines, [Ok(r#"{"a":1}"#.into()), Ok(r#"{"b":2}"#.into()), Ok(r#"{"c":3}"#.into())]);
+        assert_eq!(
+            lines,
+            [
+                Ok(r#"{"a":1}"#.into()),
+                Ok(r#"{"b":2}"#.into()),
+                Ok(r#"{"c":3}"#.into())
+            ]
+        );
         assert_eq!(split(&[]).await, []);
         assert_eq!(split(&[b"\n", b"\r\n"]).await, []);
     }
