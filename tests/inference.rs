@@ -31,6 +31,14 @@ fn oauth(router: Router, never: &Script) -> Router {
         .route("/v1/oauth2/token", never.handler())
 }
 
+/// The time an [`Error::Timeout`] waited; panics (failing the test) on any other outcome.
+fn waited(error: &Error) -> Duration {
+    match error {
+        Error::Timeout { waited } => *waited,
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
 fn header<'s>(seen: &'s common::local::Seen, name: &str) -> Option<&'s str> {
     seen.headers.get(name).map(|value| value.to_str().unwrap())
 }
@@ -205,20 +213,14 @@ async fn a_call_that_gets_no_answer_times_out_after_300_s_or_its_own_limit() {
     let client = client(&base);
 
     let error = client.run_sync("predict", &json!({})).await.unwrap_err();
-    assert!(
-        matches!(error, Error::Timeout { waited } if waited == 300 * SECOND),
-        "{error:?}"
-    );
+    assert_eq!(waited(&error), 300 * SECOND);
     assert!(error.is_retryable());
     let error = client
         .run_sync("predict", &json!({}))
         .timeout(5 * SECOND)
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::Timeout { waited } if waited == 5 * SECOND),
-        "{error:?}"
-    );
+    assert_eq!(waited(&error), 5 * SECOND);
     assert_eq!(error.to_string(), "timed out after 5s");
     assert_eq!(slow.calls(), 2, "a POST that timed out is not repeated");
 }
@@ -303,10 +305,7 @@ async fn a_stream_that_stalls_times_out_within_the_call_limit() {
         .unwrap();
     assert_eq!(events.next().await.unwrap().unwrap().data(), "first");
     let error = events.next().await.unwrap().unwrap_err();
-    assert!(
-        matches!(error, Error::Timeout { waited } if waited == 10 * SECOND),
-        "{error:?}"
-    );
+    assert_eq!(waited(&error), 10 * SECOND);
 }
 
 /// A deployment that queues `generate` and answers status and result from scripts.
@@ -433,10 +432,7 @@ async fn waiting_gives_up_after_its_timeout_and_says_how_long_it_waited() {
         .timeout(10 * SECOND)
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::Timeout { waited } if waited == 10 * SECOND),
-        "{error:?}"
-    );
+    assert_eq!(waited(&error), 10 * SECOND);
     assert_eq!(gaps(&deployment.status), [SECOND, 2 * SECOND, 4 * SECOND]);
     assert_eq!(deployment.result.calls(), 0);
 
@@ -446,10 +442,7 @@ async fn waiting_gives_up_after_its_timeout_and_says_how_long_it_waited() {
         .timeout(7 * SECOND)
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::Timeout { waited } if waited == 7 * SECOND),
-        "{error:?}"
-    );
+    assert_eq!(waited(&error), 7 * SECOND);
     assert_eq!(deployment.status.calls(), 4 + 3);
 }
 
@@ -493,12 +486,13 @@ async fn a_client_from_a_container_deployment_of_the_management_api() {
     let health = Script::new([Reply::empty(200)]);
     let inference = serve(Router::new().route("/my-llm/health", health.handler())).await;
     let endpoint = format!("{inference}/my-llm");
-    let management = Script::new([Reply::json(200, container_deployment(&endpoint))]);
-    let api = serve(Router::new().route("/v1/container-deployments/my-llm", management.handler())).await;
-    let api = datacrunch::Client::builder()
-        .base_url(format!("{api}/v1"))
-        .build()
-        .unwrap();
+    let (management, api) = common::mock_api().await;
+    management
+        .mock_async(|when, then| {
+            when.path("/v1/container-deployments/my-llm");
+            then.status(200).json_body(container_deployment(&endpoint));
+        })
+        .await;
 
     let deployment = api
         .get_container_deployment_by_name()

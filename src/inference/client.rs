@@ -63,11 +63,12 @@ impl InferenceClient {
     /// ```
     /// use std::time::Duration;
     /// use datacrunch::inference::InferenceClient;
+    /// use datacrunch::retry::RetryPolicy;
     ///
     /// let client = InferenceClient::builder("https://containers.datacrunch.io/my-llm", "key")
     ///     .timeout(Duration::from_secs(600))
     ///     .default_header("x-team", "vision")
-    ///     .max_retries(1)
+    ///     .retry_policy(RetryPolicy::default().max_retries(1))
     ///     .build()?;
     /// # Ok::<(), datacrunch::Error>(())
     /// ```
@@ -76,7 +77,6 @@ impl InferenceClient {
             endpoint: endpoint_base_url.into(),
             key: SecretString::new(inference_key),
             timeout: DEFAULT_INFERENCE_TIMEOUT,
-            connect_timeout: None,
             user_agent: None,
             headers: Ok(HeaderMap::new()),
             retry: RetryPolicy::default(),
@@ -217,7 +217,6 @@ pub struct InferenceClientBuilder {
     endpoint: String,
     key: SecretString,
     timeout: Duration,
-    connect_timeout: Option<Duration>,
     user_agent: Option<String>,
     headers: Result<HeaderMap, Error>,
     retry: RetryPolicy,
@@ -229,12 +228,6 @@ impl InferenceClientBuilder {
     /// [`DEFAULT_INFERENCE_TIMEOUT`]); [`super::Call::timeout`] overrides it for one call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
-        self
-    }
-
-    /// Sets how long connecting may take (default [`crate::DEFAULT_CONNECT_TIMEOUT`]).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
         self
     }
 
@@ -263,13 +256,6 @@ impl InferenceClientBuilder {
         self
     }
 
-    /// Sets how many times a call may be retried, keeping the rest of the retry policy (default
-    /// 3; 0 turns retries off).
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.retry = self.retry.max_retries(retries);
-        self
-    }
-
     /// Allows a plain `http://` endpoint whose host is not loopback. Without it, such an
     /// endpoint is refused, so that the key never crosses a network in clear text.
     pub fn allow_plain_http(mut self) -> Self {
@@ -290,7 +276,7 @@ impl InferenceClientBuilder {
         authorization.set_sensitive(true);
         let default_headers = self.headers?;
 
-        let http = crate::client::http_client(Some(self.timeout), self.connect_timeout, self.user_agent.as_deref())?;
+        let http = crate::client::http_client(Some(self.timeout), None, self.user_agent.as_deref())?;
         let http = reqwest_middleware::ClientBuilder::new(http)
             .with(RetryMiddleware::new(self.retry))
             .build();
