@@ -14,7 +14,6 @@ use super::call::{Outgoing, Sent, decode_error};
 use super::{Call, DEFAULT_WAIT_TIMEOUT, INFERENCE_ID_HEADER, InferenceClient, InferenceResponse, InferenceStatus};
 use crate::Error;
 use crate::error::excerpt;
-use crate::retry::RetryPolicy;
 
 /// An inference queued with [`InferenceClient::run`], named by its id.
 ///
@@ -214,6 +213,15 @@ impl Wait<'_> {
     }
 }
 
+impl Wait<'_> {
+    /// The pause after poll number `polls` (from 0): the first pause, doubled each time, at most
+    /// the longest; exact, so that the schedule is predictable.
+    fn pause(&self, polls: u32) -> Duration {
+        let doubled = self.first.saturating_mul(2u32.saturating_pow(polls));
+        doubled.min(self.longest.max(self.first))
+    }
+}
+
 impl<'c> IntoFuture for Wait<'c> {
     type Output = Result<InferenceResponse, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'c>>;
@@ -221,11 +229,8 @@ impl<'c> IntoFuture for Wait<'c> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let started = Instant::now();
-            let pauses = RetryPolicy::default()
-                .backoff(self.first, self.longest)
-                .without_jitter();
             let polling = async {
-                let mut polls = 0;
+                let mut polls = 0u32;
                 loop {
                     let report = self.client.status(&self.inference).await?;
                     if !report.status.is_pending()
@@ -233,7 +238,7 @@ impl<'c> IntoFuture for Wait<'c> {
                     {
                         return Ok(result);
                     }
-                    tokio::time::sleep(pauses.backoff_delay(polls)).await;
+                    tokio::time::sleep(self.pause(polls)).await;
                     polls = polls.saturating_add(1);
                 }
             };
@@ -243,5 +248,24 @@ impl<'c> IntoFuture for Wait<'c> {
                 })
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_double_up_to_the_longest_and_never_overflow() {
+        let client = InferenceClient::new("https://containers.datacrunch.io/my-llm", "key").unwrap();
+        let wait = client.wait(&AsyncInference::new("job"));
+        let pauses: Vec<u64> = [0, 1, 2, 3, 4, u32::MAX]
+            .map(|polls| wait.pause(polls).as_secs())
+            .to_vec();
+        assert_eq!(pauses, [1, 2, 4, 5, 5, 5]);
+
+        let inverted = wait.poll_interval(Duration::from_secs(3), Duration::from_secs(1));
+        assert_eq!(inverted.pause(0), Duration::from_secs(3));
+        assert_eq!(inverted.pause(9), Duration::from_secs(3));
     }
 }
