@@ -33,6 +33,18 @@ pub struct ApiError {
     pub details: Option<Box<serde_json::Value>>,
 }
 
+impl ApiError {
+    /// Reads an error answer's body: the API's `{code, message}` shape, any other JSON as text, or
+    /// the start of a body that is not JSON at all (an HTML page from a proxy).
+    pub(crate) fn from_body(body: &[u8]) -> Self {
+        serde_json::from_slice(body).unwrap_or_else(|_| Self {
+            code: None,
+            message: excerpt(body),
+            details: None,
+        })
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.code {
@@ -128,6 +140,12 @@ pub enum Error {
         /// How long the wait polled.
         waited: std::time::Duration,
     },
+    /// No answer came in the time allowed, such as an inference call or a wait for an
+    /// asynchronous inference.
+    Timeout {
+        /// How long the caller waited.
+        waited: std::time::Duration,
+    },
 }
 
 impl Error {
@@ -179,6 +197,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Transport(error) => error.is_timeout() || error.is_connect(),
+            Self::Timeout { .. } => true,
             Self::Auth(error) => matches!(error, AuthError::Unavailable { .. }),
             _ => self
                 .status()
@@ -237,6 +256,7 @@ impl fmt::Display for Error {
                 f,
                 "gave up waiting for {resource} after {waited:?}; its last status was `{last_status}`"
             ),
+            Self::Timeout { waited } => write!(f, "timed out after {waited:?}"),
         }
     }
 }

@@ -24,6 +24,7 @@ mod path;
 mod transport;
 
 pub mod auth;
+pub mod inference;
 pub mod lifecycle;
 pub mod pagination;
 pub mod retry;

@@ -125,7 +125,7 @@ pub(crate) fn parse_api_url(what: &str, url: &str, allow_plain_http: bool) -> Re
         "http" if loopback || allow_plain_http => Ok(parsed),
         "http" => Err(Error::Config(format!(
             "{what} {url:?} is plain http to a host that is not loopback; use https, or \
-             ClientBuilder::allow_plain_http to send tokens unencrypted"
+             the builder's allow_plain_http() to send tokens unencrypted"
         ))),
         _ => Err(Error::Config(format!("{what} {url:?} must be an http or https URL"))),
     }

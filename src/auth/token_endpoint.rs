@@ -156,11 +156,7 @@ impl TokenEndpoint {
         // The server may echo what it was sent; never let a secret into an error.
         let scrub = |text: String| self.scrub(text, refresh_token);
         let server_message = || {
-            let error: ApiError = serde_json::from_slice(&bytes).unwrap_or_else(|_| ApiError {
-                code: None,
-                message: excerpt(&bytes),
-                details: None,
-            });
+            let error = ApiError::from_body(&bytes);
             (error.code, scrub(error.message))
         };
         match status {

@@ -6,6 +6,7 @@ mod common;
 
 mod auth;
 mod fake_api;
+mod inference;
 mod pagination;
 mod reference_fixtures;
 mod retry;

@@ -73,6 +73,8 @@ pub struct Seen {
     pub at: Instant,
     /// Its `Authorization` header.
     pub authorization: Option<String>,
+    /// All its headers.
+    pub headers: HeaderMap,
     /// Its body as text.
     pub body: String,
 }
@@ -133,6 +135,7 @@ impl Script {
             authorization: headers
                 .get("authorization")
                 .map(|value| value.to_str().unwrap().to_owned()),
+            headers: headers.clone(),
             body: String::from_utf8_lossy(body).into_owned(),
         });
         if let Some(gate) = &self.gate {
