@@ -10,7 +10,7 @@ use httpmock::Method::GET;
 use httpmock::{Mock, MockServer};
 use serde_json::{Value, json};
 
-const JSON: &str = "application/json";
+use common::JSON;
 
 /// `count` startup scripts as the API lists them, numbered from `first`.
 fn scripts(first: usize, count: usize) -> Value {

@@ -14,7 +14,7 @@ use datacrunch::types::{
 use httpmock::Method::{DELETE, GET, PATCH, POST, PUT};
 use serde_json::json;
 
-const JSON: &str = "application/json";
+use common::JSON;
 
 // ---------------------------------------------------------------------------------------------
 // Answers: optional fields may be missing, arrays may be null

@@ -19,7 +19,7 @@ use datacrunch::types::{ErrorCode, VolumeId};
 use httpmock::Method::{DELETE, GET, POST, PUT};
 use serde_json::json;
 
-const JSON: &str = "application/json";
+use common::JSON;
 
 // ---------------------------------------------------------------------------------------------
 // Authentication and balance

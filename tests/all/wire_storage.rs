@@ -14,9 +14,7 @@ use datacrunch::types::{
 use httpmock::prelude::*;
 use serde_json::json;
 
-const JSON: &str = "application/json";
-
-/// Converts a failed call into the SDK's error type and returns its status and body.
+use common::JSON;
 
 // ---------------------------------------------------------------- SSH keys
 

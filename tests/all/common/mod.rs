@@ -18,12 +18,13 @@ pub async fn mock_api() -> (MockServer, datacrunch::Client) {
     (server, client)
 }
 
+/// The JSON content type.
+pub const JSON: &str = "application/json";
+
 /// Answers `status` with `body` as JSON, `Content-Type` included (httpmock's `json_body` sets no
 /// content type, and the SDK reads bodies by it).
 pub fn reply(then: httpmock::Then, status: u16, body: serde_json::Value) -> httpmock::Then {
-    then.status(status)
-        .header("content-type", "application/json")
-        .body(body.to_string())
+    then.status(status).header("content-type", JSON).body(body.to_string())
 }
 
 /// The status and body of an API error; panics (failing the test) on any other outcome.
