@@ -314,3 +314,24 @@ async fn faults_latency_and_rate_limits_on_demand() {
     client.get_balance().send().await.unwrap();
     assert_eq!(started.elapsed(), 3 * SECOND);
 }
+
+#[tokio::test]
+async fn the_fake_token_endpoint_refuses_malformed_grants() {
+    let fake = FakeApi::start().await;
+    let token_url = format!("{}/oauth2/token", fake.base_url());
+    let http = reqwest::Client::new();
+    for body in [
+        serde_json::json!({"grant_type": "password", "username": "u"}),
+        serde_json::json!({"grant_type": "refresh_token"}),
+        serde_json::json!({"client_id": "fake-client-id"}),
+    ] {
+        let answer = http.post(&token_url).json(&body).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{body}");
+        let error: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(error["code"], "invalid_request", "{body}");
+    }
+    let unknown = serde_json::json!({"grant_type": "refresh_token", "refresh_token": "never-issued"});
+    let answer = http.post(&token_url).json(&unknown).send().await.unwrap();
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(fake.token_requests(), 4);
+}
