@@ -1,0 +1,105 @@
+//! Peak resident memory of 100,000 calls, SDK against bare reqwest (no harness).
+//!
+//! The bench starts the loopback server, then runs itself twice per client as a child process
+//! (`--child sdk|bare URL`), so the two never share a heap; each child makes the calls with 64
+//! concurrent callers and reports its peak resident set (`VmHWM` in `/proc/self/status`).
+//!
+//! ```text
+//! cargo bench --bench memory
+//! ```
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::Server;
+
+const CALLS: usize = 100_000;
+const CALLERS: usize = 64;
+
+/// A line of `/proc/self/status` in KiB (`VmHWM`, `VmRSS`).
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status (Linux)");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
+}
+
+/// In the child: `CALLS` calls of `GET /instances` (20 instances) with one client.
+fn child(mode: &str, base_url: &str) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let before = status_kib("VmRSS");
+    runtime.block_on(async {
+        let sdk = common::sdk(base_url);
+        let bare = common::bare(base_url);
+        let left = Arc::new(AtomicUsize::new(CALLS));
+        let tasks: Vec<_> = (0..CALLERS)
+            .map(|_| {
+                let (sdk, bare, left) = (sdk.clone(), bare.clone(), left.clone());
+                let sdk_mode = mode == "sdk";
+                tokio::spawn(async move {
+                    while left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok() {
+                        let list = if sdk_mode {
+                            common::sdk_instances(&sdk).await
+                        } else {
+                            bare.instances().await
+                        };
+                        assert_eq!(list.len(), common::LISTED_INSTANCES);
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("a caller task");
+        }
+    });
+    println!("{before} {}", status_kib("VmHWM"));
+}
+
+/// Runs one child and returns (resident before the calls, peak) in KiB.
+fn run_child(mode: &str, server: &Server) -> (u64, u64) {
+    let exe = std::env::current_exe().expect("the bench's own path");
+    let output = Command::new(exe)
+        .args(["--child", mode, &server.base_url])
+        .output()
+        .expect("the bench runs itself");
+    assert!(
+        output.status.success(),
+        "{mode} child failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut numbers = text.split_whitespace().map(|n| n.parse().expect("KiB figures"));
+    (numbers.next().expect("before"), numbers.next().expect("peak"))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|arg| arg == "--child") {
+        return child(&args[at + 1], &args[at + 2]);
+    }
+    let server = Server::start(2);
+    println!("== peak resident memory of {CALLS} calls of GET /instances (20), {CALLERS} callers");
+    let mut peaks = [Vec::new(), Vec::new()];
+    for _ in 0..2 {
+        for (slot, mode) in ["sdk", "bare"].into_iter().enumerate() {
+            let (before, peak) = run_child(mode, &server);
+            println!("{mode:<5} before calls {before:>7} KiB   peak {peak:>7} KiB");
+            peaks[slot].push(peak);
+        }
+    }
+    let [sdk, bare] = peaks.map(|p| p.into_iter().min().expect("two runs"));
+    println!(
+        "peak sdk {sdk} KiB, bare {bare} KiB: ratio sdk/bare {:.3}",
+        sdk as f64 / bare as f64
+    );
+}
