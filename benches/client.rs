@@ -126,10 +126,23 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 /// SDK against bare reqwest, alternating rounds (and which goes first), then the ratio.
 async fn compare(sdk: &Side, bare: &Side, which: Call, callers: usize, rounds: usize, length: Duration) {
+    let label = format!("{}, {callers} caller{}", which.name(), if callers == 1 { "" } else { "s" });
+    if !selected(&label) {
+        return;
+    }
     // Warm both: connections, the SDK's token, allocator.
     round(sdk, which, callers, length / 4).await;
     round(bare, which, callers, length / 4).await;
     let (mut sdk_tally, mut bare_tally) = (Tally::default(), Tally::default());
+    if let Ok(only) = std::env::var("BENCH_SIDE") {
+        // One client alone, for profiling it (`perf record`, `perf stat`).
+        let (side, tally) = if only == "sdk" { (sdk, &mut sdk_tally) } else { (bare, &mut bare_tally) };
+        for _ in 0..rounds {
+            tally.add(round(side, which, callers, length).await);
+        }
+        println!("{label:<34} {only:<4} {}", tally.summary());
+        return;
+    }
     for r in 0..rounds {
         if r % 2 == 0 {
             sdk_tally.add(round(sdk, which, callers, length).await);
@@ -145,7 +158,6 @@ async fn compare(sdk: &Side, bare: &Side, which: Call, callers: usize, rounds: u
         .zip(&bare_tally.calls_per_s)
         .map(|(sdk, bare)| sdk / bare)
         .collect();
-    let label = format!("{}, {callers} caller{}", which.name(), if callers == 1 { "" } else { "s" });
     println!("{label:<34} sdk  {}", sdk_tally.summary());
     println!("{:<34} bare {}", "", bare_tally.summary());
     println!("{:<34} ratio sdk/bare {:.3} (median of {rounds} rounds)", "", median(ratios));
@@ -185,15 +197,8 @@ async fn stampede(server: &Server, calls: usize) {
     server.token_delay(Duration::ZERO);
 }
 
-fn main() {
-    let budget = Duration::from_secs(2);
-    let round_ms = std::env::var("BENCH_ROUND_MS")
-        .ok()
-        .and_then(|ms| ms.parse().ok())
-        .unwrap_or(500);
-    let length = Duration::from_millis(round_ms);
-    let rounds = 8;
-
+/// Decoding a 500-instance body through the generated types, and the hand-written decimal.
+fn decoding(budget: Duration) {
     println!("== decoding");
     let list = common::instance_list(500);
     let mean = measure("decode 500 instances (InstanceList)", budget, || {
@@ -208,7 +213,25 @@ fn main() {
     measure("parse a decimal price", budget, || {
         black_box(black_box("12345.678901").parse::<Decimal>().unwrap());
     });
+}
 
+/// Whether a figure is wanted: all of them, or those whose label holds `BENCH_FILTER`.
+fn selected(label: &str) -> bool {
+    std::env::var("BENCH_FILTER").map_or(true, |filter| label.contains(&filter))
+}
+
+fn main() {
+    let budget = Duration::from_secs(2);
+    let round_ms = std::env::var("BENCH_ROUND_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or(500);
+    let length = Duration::from_millis(round_ms);
+    let rounds = 12;
+
+    if selected("decode") {
+        decoding(budget);
+    }
     let server = Server::start(2);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -225,8 +248,10 @@ fn main() {
             }
         }
 
-        println!("\n== token stampede (the token endpoint answers in 5 ms)");
-        stampede(&server, 1000).await;
+        if selected("stampede") {
+            println!("\n== token stampede (the token endpoint answers in 5 ms)");
+            stampede(&server, 1000).await;
+        }
     });
     println!("\npeak memory: cargo bench --bench memory");
 }

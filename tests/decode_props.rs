@@ -6,6 +6,7 @@
 //! with `PROPTEST_CASES=10000 cargo test --test decode_props`.
 
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -378,11 +379,15 @@ fn call(token: Answer, api: Answer) -> Result<(), datacrunch::Error> {
         .base_url(&fixture.base_url)
         .credentials("id", "secret")
         .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    fixture
+    let started = Instant::now();
+    let result = fixture
         .runtime
-        .block_on(async move { client.get_balance().send().await.map(drop) })
+        .block_on(async move { client.get_balance().send().await.map(drop) });
+    assert!(started.elapsed() < Duration::from_secs(4), "the call hung: {result:?}");
+    result
 }
 
 fn status() -> impl Strategy<Value = u16> {

@@ -14,10 +14,11 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use datacrunch::ClientInfo as _;
 use datacrunch::types::{Balance, InstanceList};
 use serde_json::json;
 
@@ -141,18 +142,23 @@ pub fn sdk(base_url: &str) -> datacrunch::Client {
         .expect("a loopback base URL is valid")
 }
 
-/// A bare `reqwest::Client` with the SDK's timeouts and a fixed bearer header.
+/// A bare `reqwest::Client` with the SDK's timeouts, sending the same request as the SDK (its
+/// `User-Agent`, `Accept` and `api-version` headers) with a fixed bearer header.
 pub fn bare(base_url: &str) -> Bare {
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    headers.insert("api-version", HeaderValue::from_static(datacrunch::Client::api_version()));
+    headers.insert(AUTHORIZATION, HeaderValue::from_static(BEARER));
     Bare {
         http: reqwest::Client::builder()
             .timeout(datacrunch::DEFAULT_TIMEOUT)
             .connect_timeout(datacrunch::DEFAULT_CONNECT_TIMEOUT)
-            .user_agent("bench")
+            .user_agent(concat!("datacrunch-rust/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("a reqwest client"),
         balance: format!("{base_url}/balance"),
         instances: format!("{base_url}/instances"),
-        bearer: HeaderValue::from_static(BEARER),
+        headers,
     }
 }
 
@@ -162,7 +168,7 @@ pub struct Bare {
     http: reqwest::Client,
     balance: String,
     instances: String,
-    bearer: HeaderValue,
+    headers: HeaderMap,
 }
 
 impl Bare {
@@ -170,7 +176,7 @@ impl Bare {
         let response = self
             .http
             .get(url)
-            .header(AUTHORIZATION, self.bearer.clone())
+            .headers(self.headers.clone())
             .send()
             .await
             .expect("the bench server answers");
