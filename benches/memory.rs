@@ -1,4 +1,9 @@
-//! Peak resident memory of 100,000 calls, SDK against bare reqwest (no harness).
+//! Memory per call, SDK against bare reqwest (no harness):
+//!
+//! - heap allocations and bytes allocated per call, counted on the calling thread (a
+//!   current-thread runtime; the server's own allocations, on its threads, are not counted):
+//!   exact and independent of machine load;
+//! - peak resident memory of 100,000 calls.
 //!
 //! The bench starts the loopback server, then runs itself twice per client as a child process
 //! (`--child sdk|bare URL`), so the two never share a heap; each child makes the calls with 64
@@ -11,11 +16,82 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::Server;
+
+/// The system allocator, counting allocations made by the current thread.
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+// SAFETY: every call is passed to the system allocator unchanged; the counter is a plain
+// thread-local that allocates nothing.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+fn count(bytes: usize) {
+    // `try_with`: a thread being torn down has no counter left; its allocations don't matter.
+    let _ = ALLOCATIONS.try_with(|counter| {
+        let (n, total) = counter.get();
+        counter.set((n + 1, total + bytes as u64));
+    });
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Allocations and bytes per call of `GET /balance` and `GET /instances` for one client.
+fn allocations_per_call(server: &Server) {
+    const N: u64 = 2_000;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let sdk = common::sdk(&server.base_url);
+        let bare = common::bare(&server.base_url);
+        common::sdk_balance(&sdk).await; // the token, the connection
+        bare.balance().await;
+        let measure = async |label: &str, sdk_call: bool, instances: bool| {
+            let before = ALLOCATIONS.with(Cell::get);
+            for _ in 0..N {
+                match (sdk_call, instances) {
+                    (true, false) => drop(common::sdk_balance(&sdk).await),
+                    (true, true) => drop(common::sdk_instances(&sdk).await),
+                    (false, false) => drop(bare.balance().await),
+                    (false, true) => drop(bare.instances().await),
+                }
+            }
+            let after = ALLOCATIONS.with(Cell::get);
+            let (n, bytes) = ((after.0 - before.0) as f64 / N as f64, (after.1 - before.1) as f64 / N as f64);
+            println!("{label:<34} {n:>7.1} allocations {bytes:>9.0} bytes per call");
+            n
+        };
+        let sdk_balance = measure("GET /balance, sdk", true, false).await;
+        let bare_balance = measure("GET /balance, bare", false, false).await;
+        println!("{:<34} {:>+7.1} allocations per call", "  sdk - bare", sdk_balance - bare_balance);
+        let sdk_list = measure("GET /instances (20), sdk", true, true).await;
+        let bare_list = measure("GET /instances (20), bare", false, true).await;
+        println!("{:<34} {:>+7.1} allocations per call", "  sdk - bare", sdk_list - bare_list);
+    });
+}
 
 const CALLS: usize = 100_000;
 const CALLERS: usize = 64;
@@ -88,7 +164,9 @@ fn main() {
         return child(&args[at + 1], &args[at + 2]);
     }
     let server = Server::start(2);
-    println!("== peak resident memory of {CALLS} calls of GET /instances (20), {CALLERS} callers");
+    println!("== heap allocations per call, on the calling thread");
+    allocations_per_call(&server);
+    println!("\n== peak resident memory of {CALLS} calls of GET /instances (20), {CALLERS} callers");
     let mut peaks = [Vec::new(), Vec::new()];
     for _ in 0..2 {
         for (slot, mode) in ["sdk", "bare"].into_iter().enumerate() {
