@@ -126,7 +126,11 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 /// SDK against bare reqwest, alternating rounds (and which goes first), then the ratio.
 async fn compare(sdk: &Side, bare: &Side, which: Call, callers: usize, rounds: usize, length: Duration) {
-    let label = format!("{}, {callers} caller{}", which.name(), if callers == 1 { "" } else { "s" });
+    let label = format!(
+        "{}, {callers} caller{}",
+        which.name(),
+        if callers == 1 { "" } else { "s" }
+    );
     if !selected(&label) {
         return;
     }
@@ -136,7 +140,11 @@ async fn compare(sdk: &Side, bare: &Side, which: Call, callers: usize, rounds: u
     let (mut sdk_tally, mut bare_tally) = (Tally::default(), Tally::default());
     if let Ok(only) = std::env::var("BENCH_SIDE") {
         // One client alone, for profiling it (`perf record`, `perf stat`).
-        let (side, tally) = if only == "sdk" { (sdk, &mut sdk_tally) } else { (bare, &mut bare_tally) };
+        let (side, tally) = if only == "sdk" {
+            (sdk, &mut sdk_tally)
+        } else {
+            (bare, &mut bare_tally)
+        };
         for _ in 0..rounds {
             tally.add(round(side, which, callers, length).await);
         }
@@ -160,7 +168,11 @@ async fn compare(sdk: &Side, bare: &Side, which: Call, callers: usize, rounds: u
         .collect();
     println!("{label:<34} sdk  {}", sdk_tally.summary());
     println!("{:<34} bare {}", "", bare_tally.summary());
-    println!("{:<34} ratio sdk/bare {:.3} (median of {rounds} rounds)", "", median(ratios));
+    println!(
+        "{:<34} ratio sdk/bare {:.3} (median of {rounds} rounds)",
+        "",
+        median(ratios)
+    );
 }
 
 /// 1,000 concurrent calls on a cold client: how many token requests reach the server, and the

@@ -63,7 +63,10 @@ static ALLOCATOR: Counting = Counting;
 /// Allocations and bytes per call of `GET /balance` and `GET /instances` for one client.
 fn allocations_per_call(server: &Server) {
     const N: u64 = 2_000;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let sdk = common::sdk(&server.base_url);
         let bare = common::bare(&server.base_url);
@@ -80,16 +83,27 @@ fn allocations_per_call(server: &Server) {
                 }
             }
             let after = ALLOCATIONS.with(Cell::get);
-            let (n, bytes) = ((after.0 - before.0) as f64 / N as f64, (after.1 - before.1) as f64 / N as f64);
+            let (n, bytes) = (
+                (after.0 - before.0) as f64 / N as f64,
+                (after.1 - before.1) as f64 / N as f64,
+            );
             println!("{label:<34} {n:>7.1} allocations {bytes:>9.0} bytes per call");
             n
         };
         let sdk_balance = measure("GET /balance, sdk", true, false).await;
         let bare_balance = measure("GET /balance, bare", false, false).await;
-        println!("{:<34} {:>+7.1} allocations per call", "  sdk - bare", sdk_balance - bare_balance);
+        println!(
+            "{:<34} {:>+7.1} allocations per call",
+            "  sdk - bare",
+            sdk_balance - bare_balance
+        );
         let sdk_list = measure("GET /instances (20), sdk", true, true).await;
         let bare_list = measure("GET /instances (20), bare", false, true).await;
-        println!("{:<34} {:>+7.1} allocations per call", "  sdk - bare", sdk_list - bare_list);
+        println!(
+            "{:<34} {:>+7.1} allocations per call",
+            "  sdk - bare",
+            sdk_list - bare_list
+        );
     });
 }
 
@@ -123,7 +137,10 @@ fn child(mode: &str, base_url: &str) {
                 let (sdk, bare, left) = (sdk.clone(), bare.clone(), left.clone());
                 let sdk_mode = mode == "sdk";
                 tokio::spawn(async move {
-                    while left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok() {
+                    while left
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                        .is_ok()
+                    {
                         let list = if sdk_mode {
                             common::sdk_instances(&sdk).await
                         } else {

@@ -134,8 +134,25 @@ fn scalar() -> impl Strategy<Value = Value> {
         any::<u64>().prop_map(Value::from),
         any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         prop::sample::select(vec![
-            "", "0", "-1", "1e400", "-0.0", "NaN", "inf", "12345.678901", "2.19", "99999999999999999999999",
-            "running", "RUNNING", "FIN-01", "1H100.80S.22V", "\u{0}", "é\u{301}", "🦀", "true", "null",
+            "",
+            "0",
+            "-1",
+            "1e400",
+            "-0.0",
+            "NaN",
+            "inf",
+            "12345.678901",
+            "2.19",
+            "99999999999999999999999",
+            "running",
+            "RUNNING",
+            "FIN-01",
+            "1H100.80S.22V",
+            "\u{0}",
+            "é\u{301}",
+            "🦀",
+            "true",
+            "null",
         ])
         .prop_map(Value::from),
         ".{0,24}".prop_map(Value::String),
@@ -151,8 +168,20 @@ fn any_json() -> impl Strategy<Value = Value> {
                 (
                     prop_oneof![
                         prop::sample::select(vec![
-                            "id", "status", "amount", "currency", "code", "message", "access_token", "expires_in",
-                            "name", "size", "price_per_hour", "instance_type", "containers", "scaling",
+                            "id",
+                            "status",
+                            "amount",
+                            "currency",
+                            "code",
+                            "message",
+                            "access_token",
+                            "expires_in",
+                            "name",
+                            "size",
+                            "price_per_hour",
+                            "instance_type",
+                            "containers",
+                            "scaling",
                         ])
                         .prop_map(str::to_owned),
                         "[a-z_]{1,8}",
@@ -352,9 +381,7 @@ fn fixture() -> &'static Fixture {
         let app = axum::Router::new()
             .route("/v1/oauth2/token", post(answer).with_state(token_answer.clone()))
             .route("/v1/balance", get(answer).with_state(api_answer.clone()));
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let base_url = format!("http://{}/v1", listener.local_addr().unwrap());
         runtime.spawn(async move { axum::serve(listener, app).await });
         Fixture {

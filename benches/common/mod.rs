@@ -33,7 +33,7 @@ pub const LISTED_INSTANCES: usize = 20;
 pub fn instance(i: usize) -> serde_json::Value {
     json!({
         "id": format!("00000000-0000-4000-8000-{i:012}"),
-        "instance_type": if i % 7 == 0 { "16B300.2000V" } else { "1H100.80S.22V" },
+        "instance_type": if i.is_multiple_of(7) { "16B300.2000V" } else { "1H100.80S.22V" },
         "status": "running",
         "hostname": format!("worker-{i}"),
         "description": "nightly training",
@@ -110,8 +110,12 @@ impl Server {
                 .build()
                 .expect("a server runtime");
             runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-                bound.send(listener.local_addr().expect("a bound address")).expect("the bench waits");
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("a loopback port");
+                bound
+                    .send(listener.local_addr().expect("a bound address"))
+                    .expect("the bench waits");
                 axum::serve(listener, app).await.expect("the server runs");
             });
         });
@@ -129,7 +133,9 @@ impl Server {
 
     /// Makes the token endpoint take `delay` to answer.
     pub fn token_delay(&self, delay: Duration) {
-        self.shared.token_delay_us.store(delay.as_micros() as u64, Ordering::Relaxed);
+        self.shared
+            .token_delay_us
+            .store(delay.as_micros() as u64, Ordering::Relaxed);
     }
 }
 
@@ -147,7 +153,10 @@ pub fn sdk(base_url: &str) -> datacrunch::Client {
 pub fn bare(base_url: &str) -> Bare {
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-    headers.insert("api-version", HeaderValue::from_static(datacrunch::Client::api_version()));
+    headers.insert(
+        "api-version",
+        HeaderValue::from_static(datacrunch::Client::api_version()),
+    );
     headers.insert(AUTHORIZATION, HeaderValue::from_static(BEARER));
     Bare {
         http: reqwest::Client::builder()
@@ -180,7 +189,11 @@ impl Bare {
             .send()
             .await
             .expect("the bench server answers");
-        assert!(response.status().is_success(), "bare call failed: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "bare call failed: {}",
+            response.status()
+        );
         response.json().await.expect("a decodable body")
     }
 
@@ -195,11 +208,21 @@ impl Bare {
 
 /// The SDK's typed calls, unwrapped the same way.
 pub async fn sdk_balance(client: &datacrunch::Client) -> Balance {
-    client.get_balance().send().await.expect("the bench server answers").into_inner()
+    client
+        .get_balance()
+        .send()
+        .await
+        .expect("the bench server answers")
+        .into_inner()
 }
 
 pub async fn sdk_instances(client: &datacrunch::Client) -> InstanceList {
-    client.get_all_instances().send().await.expect("the bench server answers").into_inner()
+    client
+        .get_all_instances()
+        .send()
+        .await
+        .expect("the bench server answers")
+        .into_inner()
 }
 
 async fn token(State(shared): State<Arc<Bodies>>) -> Response {
