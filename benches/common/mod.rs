@@ -140,12 +140,17 @@ impl Server {
 }
 
 /// A typed client with the SDK's defaults (retries, auth, tracing span), pointed at `base_url`.
+///
+/// `BENCH_SDK_RETRIES=0` takes the retry layer out, to see what it costs.
 pub fn sdk(base_url: &str) -> datacrunch::Client {
-    datacrunch::Client::builder()
+    let builder = datacrunch::Client::builder()
         .base_url(base_url)
-        .credentials("bench-client", "bench-secret")
-        .build()
-        .expect("a loopback base URL is valid")
+        .credentials("bench-client", "bench-secret");
+    let builder = match std::env::var("BENCH_SDK_RETRIES").ok().and_then(|n| n.parse().ok()) {
+        Some(retries) => builder.max_retries(retries),
+        None => builder,
+    };
+    builder.build().expect("a loopback base URL is valid")
 }
 
 /// A bare `reqwest::Client` with the SDK's timeouts, sending the same request as the SDK (its
