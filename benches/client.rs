@@ -68,9 +68,9 @@ async fn call(side: &Side, call: Call) {
     }
 }
 
-/// One round: `callers` tasks calling in a loop for `length`. Returns calls per second and the
-/// latency of every call.
-async fn round(side: &Side, which: Call, callers: usize, length: Duration) -> (f64, Vec<Duration>) {
+/// One round: `callers` tasks calling in a loop for `length`.
+async fn round(side: &Side, which: Call, callers: usize, length: Duration) -> Round {
+    let cpu = common::client_cpu_ns();
     let started = Instant::now();
     let deadline = started + length;
     let tasks: Vec<_> = (0..callers)
@@ -92,7 +92,19 @@ async fn round(side: &Side, which: Call, callers: usize, length: Duration) -> (f
         latencies.extend(task.await.expect("a caller task"));
     }
     let elapsed = started.elapsed();
-    (latencies.len() as f64 / elapsed.as_secs_f64(), latencies)
+    Round {
+        calls_per_s: latencies.len() as f64 / elapsed.as_secs_f64(),
+        cpu_ns: common::client_cpu_ns().saturating_sub(cpu),
+        latencies,
+    }
+}
+
+/// What one round measured.
+struct Round {
+    calls_per_s: f64,
+    latencies: Vec<Duration>,
+    /// CPU time of the client side (all threads but the server's).
+    cpu_ns: u64,
 }
 
 /// What one client did over all rounds.
@@ -100,21 +112,29 @@ async fn round(side: &Side, which: Call, callers: usize, length: Duration) -> (f
 struct Tally {
     calls_per_s: Vec<f64>,
     latencies: Vec<Duration>,
+    cpu_ns: u64,
 }
 
 impl Tally {
-    fn add(&mut self, (rate, latencies): (f64, Vec<Duration>)) {
-        self.calls_per_s.push(rate);
-        self.latencies.extend(latencies);
+    fn add(&mut self, round: Round) {
+        self.calls_per_s.push(round.calls_per_s);
+        self.latencies.extend(round.latencies);
+        self.cpu_ns += round.cpu_ns;
+    }
+
+    /// Client CPU time per call.
+    fn cpu_per_call(&self) -> Duration {
+        Duration::from_nanos(self.cpu_ns / self.latencies.len().max(1) as u64)
     }
 
     fn summary(&mut self) -> String {
         self.latencies.sort_unstable();
         let mean = self.calls_per_s.iter().sum::<f64>() / self.calls_per_s.len() as f64;
         format!(
-            "{mean:>8.0}/s p50 {:>8.1?} p99 {:>8.1?}",
+            "{mean:>8.0}/s p50 {:>8.1?} p99 {:>8.1?}  client CPU {:>7.2?}/call",
             percentile(&self.latencies, 50.0),
-            percentile(&self.latencies, 99.0)
+            percentile(&self.latencies, 99.0),
+            self.cpu_per_call()
         )
     }
 }
