@@ -195,36 +195,50 @@ async fn compare(sdk: &Side, bare: &Side, which: Call, callers: usize, rounds: u
     );
 }
 
+/// `calls` concurrent calls of `GET /balance` from `side`; their latencies, sorted.
+async fn burst(side: &Side, calls: usize) -> Vec<Duration> {
+    let tasks: Vec<_> = (0..calls)
+        .map(|_| {
+            let side = side.clone();
+            tokio::spawn(async move {
+                let sent = Instant::now();
+                call(&side, Call::Balance).await;
+                sent.elapsed()
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(calls);
+    for task in tasks {
+        latencies.push(task.await.expect("a caller task"));
+    }
+    latencies.sort_unstable();
+    latencies
+}
+
 /// 1,000 concurrent calls on a cold client: how many token requests reach the server, and the
-/// calls' latency.
+/// calls' latency; beside it, the same burst from a new bare client (which opens as many
+/// connections but needs no token).
 async fn stampede(server: &Server, calls: usize) {
     server.token_delay(Duration::from_millis(5));
-    for attempt in 1..=3 {
-        let client = common::sdk(&server.base_url);
-        let before = server.token_requests();
-        let tasks: Vec<_> = (0..calls)
-            .map(|_| {
-                let client = client.clone();
-                tokio::spawn(async move {
-                    let sent = Instant::now();
-                    black_box(common::sdk_balance(&client).await);
-                    sent.elapsed()
-                })
-            })
-            .collect();
-        let mut latencies = Vec::with_capacity(calls);
-        for task in tasks {
-            latencies.push(task.await.expect("a caller task"));
-        }
-        latencies.sort_unstable();
-        let tokens = server.token_requests() - before;
+    let line = |label: String, latencies: &[Duration]| {
         println!(
-            "stampede {attempt}: {calls} calls on a cold client     token requests {tokens}, p50 {:.1?}, p99 {:.1?}, max {:.1?}",
-            percentile(&latencies, 50.0),
-            percentile(&latencies, 99.0),
+            "{label:<46} p50 {:>7.1?}, p99 {:>7.1?}, max {:>7.1?}",
+            percentile(latencies, 50.0),
+            percentile(latencies, 99.0),
             latencies[latencies.len() - 1]
         );
+    };
+    for attempt in 1..=3 {
+        let before = server.token_requests();
+        let latencies = burst(&Side::Sdk(common::sdk(&server.base_url)), calls).await;
+        let tokens = server.token_requests() - before;
+        line(
+            format!("sdk {attempt}: {calls} calls, cold, {tokens} token request(s)"),
+            &latencies,
+        );
         assert_eq!(tokens, 1, "a cold client must fetch one token for concurrent calls");
+        let latencies = burst(&Side::Bare(common::bare(&server.base_url)), calls).await;
+        line(format!("bare {attempt}: {calls} calls, new client"), &latencies);
     }
     server.token_delay(Duration::ZERO);
 }
