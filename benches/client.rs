@@ -188,10 +188,13 @@ async fn compare(sdk: &Side, bare: &Side, which: Call, callers: usize, rounds: u
         .collect();
     println!("{label:<34} sdk  {}", sdk_tally.summary());
     println!("{:<34} bare {}", "", bare_tally.summary());
+    let (sdk_cpu, bare_cpu) = (sdk_tally.cpu_per_call(), bare_tally.cpu_per_call());
     println!(
-        "{:<34} ratio sdk/bare {:.3} (median of {rounds} rounds)",
+        "{:<34} ratio sdk/bare {:.3} (median of {rounds} rounds); SDK client CPU {:+.2}µs/call ({:+.0}%)",
         "",
-        median(ratios)
+        median(ratios),
+        (sdk_cpu.as_secs_f64() - bare_cpu.as_secs_f64()) * 1e6,
+        100.0 * (sdk_cpu.as_secs_f64() / bare_cpu.as_secs_f64() - 1.0)
     );
 }
 
