@@ -16,8 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use datacrunch::retry::RetryPolicy;
 use datacrunch::types::{
-    ApiError, Balance, Deployment, DeploymentList, Instance, InstanceList, JobDeployment, TokenResponse, Volume,
-    VolumeList,
+    ApiError, Balance, CreatedId, Decimal, Deployment, DeploymentList, FlexibleBool, Instance, InstanceId,
+    InstanceList, InstanceStatus, InstanceType, JobDeployment, SingleItem, TokenResponse, Volume, VolumeList,
+    WholeNumber,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -324,6 +325,14 @@ fn decode_all(bytes: &[u8]) {
     decode::<JobDeployment>(bytes);
     decode::<ApiError>(bytes);
     decode::<TokenResponse>(bytes);
+    // The hand-written types the generated ones are built from.
+    decode::<Decimal>(bytes);
+    decode::<WholeNumber>(bytes);
+    decode::<FlexibleBool>(bytes);
+    decode::<InstanceStatus>(bytes);
+    decode::<InstanceType>(bytes);
+    decode::<CreatedId<InstanceId>>(bytes);
+    decode::<SingleItem<Instance>>(bytes);
 }
 
 proptest! {
