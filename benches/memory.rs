@@ -90,20 +90,11 @@ fn allocations_per_call(server: &Server) {
             println!("{label:<34} {n:>7.1} allocations {bytes:>9.0} bytes per call");
             n
         };
-        let sdk_balance = measure("GET /balance, sdk", true, false).await;
-        let bare_balance = measure("GET /balance, bare", false, false).await;
-        println!(
-            "{:<34} {:>+7.1} allocations per call",
-            "  sdk - bare",
-            sdk_balance - bare_balance
-        );
-        let sdk_list = measure("GET /instances (20), sdk", true, true).await;
-        let bare_list = measure("GET /instances (20), bare", false, true).await;
-        println!(
-            "{:<34} {:>+7.1} allocations per call",
-            "  sdk - bare",
-            sdk_list - bare_list
-        );
+        for (name, instances) in [("GET /balance", false), ("GET /instances (20)", true)] {
+            let sdk_n = measure(&format!("{name}, sdk"), true, instances).await;
+            let bare_n = measure(&format!("{name}, bare"), false, instances).await;
+            println!("{:<34} {:>+7.1} allocations per call", "  sdk - bare", sdk_n - bare_n);
+        }
     });
 }
 
