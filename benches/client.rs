@@ -3,15 +3,16 @@
 //! - decoding a 500-instance body through the generated types;
 //! - throughput and latency (p50, p99) of typed calls against bare reqwest with the same
 //!   timeouts and a fixed bearer header, alternating in one run, at 1 and 64 callers, with the
-//!   ratio SDK/bare;
+//!   ratio SDK/bare and the client-side CPU per call;
 //! - a token stampede: 1,000 concurrent calls on a cold client.
 //!
 //! ```text
-//! cargo bench --bench client                 # about a minute
+//! cargo bench --bench client                      # about a minute
 //! BENCH_ROUND_MS=200 cargo bench --bench client   # shorter rounds, noisier
+//! BENCH_FILTER="balance, 64" cargo bench --bench client
 //! ```
 //!
-//! Peak memory is the `memory` bench. BENCHMARKS.md says what each figure means.
+//! Memory is the `memory` bench. BENCHMARKS.md says what each figure means and lists the knobs.
 
 #[path = "common/mod.rs"]
 mod common;
