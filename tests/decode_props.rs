@@ -415,14 +415,14 @@ fn call(token: Answer, api: Answer) -> Result<(), datacrunch::Error> {
         .base_url(&fixture.base_url)
         .credentials("id", "secret")
         .retry_policy(RetryPolicy::none())
-        .timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
     let started = Instant::now();
     let result = fixture
         .runtime
         .block_on(async move { client.get_balance().send().await.map(drop) });
-    assert!(started.elapsed() < Duration::from_secs(4), "the call hung: {result:?}");
+    assert!(started.elapsed() < Duration::from_secs(15), "the call hung: {result:?}");
     result
 }
 
