@@ -226,7 +226,8 @@ async fn stampede(server: &Server, calls: usize) {
     server.token_delay(Duration::from_millis(5));
     let line = |label: String, latencies: &[Duration]| {
         println!(
-            "{label:<46} p50 {:>7.1?}, p99 {:>7.1?}, max {:>7.1?}",
+            "{label:<46} min {:>7.1?}, p50 {:>7.1?}, p99 {:>7.1?}, max {:>7.1?}",
+            latencies[0],
             percentile(latencies, 50.0),
             percentile(latencies, 99.0),
             latencies[latencies.len() - 1]
