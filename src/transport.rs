@@ -52,19 +52,44 @@ impl ClientHooks<Transport> for Client {
             attempts = 1,
             duration_ms = tracing::field::Empty,
         );
-        let started = tokio::time::Instant::now();
+        // A span that nothing can observe (no subscriber wants it, and tracing's `log` fallback is
+        // compiled out) gets no fields recorded, so the call reads no clock for it.
+        let started = span.metadata().is_some().then(tokio::time::Instant::now);
         let result = self.inner().http.execute(request).instrument(span.clone()).await;
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
-        match &result {
-            Ok(response) => span.record("status", response.status().as_u16()),
-            Err(error) => span.record("error", tracing::field::display(error)),
-        };
+        if let Some(started) = started {
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            match &result {
+                Ok(response) => span.record("status", response.status().as_u16()),
+                Err(error) => span.record("error", tracing::field::display(error)),
+            };
+        }
         match result {
             Ok(response) => normalize_body(response).await,
             Err(reqwest_middleware::Error::Reqwest(error)) => Err(error),
             Err(reqwest_middleware::Error::Middleware(error)) => Err(carry_error(error).await),
         }
     }
+}
+
+/// A copy of `request` to send again (a retry, a replay after 401), or `None` when its body is a
+/// stream.
+///
+/// The same as [`reqwest::Request::try_clone`] for all that sending reads (method, URL, headers,
+/// version, timeout, body), made for every call on the hot path. For a request without a body it
+/// skips the extension map that `try_clone` allocates for the timeout and then throws away: three
+/// allocations and frees per copy. reqwest reads nothing else from a request's extensions, and
+/// they cannot be read from outside reqwest.
+pub(crate) fn copy_request(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone(); // shares the body's bytes; only reqwest can
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
 }
 
 /// Whether a `Content-Type` header names JSON (`application/json`, `application/problem+json`, ...).
@@ -139,8 +164,11 @@ async fn carry_error(error: anyhow::Error) -> reqwest::Error {
 
 #[cfg(test)]
 mod tests {
-    use super::is_json;
-    use reqwest::header::HeaderValue;
+    use std::time::Duration;
+
+    use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+
+    use super::{copy_request, is_json};
 
     #[test]
     fn json_content_types_are_recognised_with_parameters_and_suffixes() {
@@ -164,5 +192,52 @@ mod tests {
             assert!(!json(no), "{no}");
         }
         assert!(!is_json(None));
+    }
+
+    fn same(a: &reqwest::Request, b: &reqwest::Request) {
+        assert_eq!(a.method(), b.method());
+        assert_eq!(a.url(), b.url());
+        assert_eq!(a.headers(), b.headers());
+        assert_eq!(a.version(), b.version());
+        assert_eq!(a.timeout(), b.timeout());
+        assert_eq!(a.body().and_then(|b| b.as_bytes()), b.body().and_then(|b| b.as_bytes()));
+    }
+
+    #[test]
+    fn a_copy_is_what_try_clone_gives() {
+        let http = reqwest::Client::new();
+        let requests = [
+            http.get("https://api.example.com/v1/balance?x=1")
+                .header(ACCEPT, "application/json")
+                .header(AUTHORIZATION, "Bearer t")
+                .build(),
+            http.get("https://api.example.com/v1/instances")
+                .timeout(Duration::from_secs(3))
+                .version(http::Version::HTTP_2)
+                .build(),
+            http.post("https://api.example.com/v1/instances")
+                .body("{\"hostname\":\"a\"}")
+                .timeout(Duration::from_secs(5))
+                .build(),
+            http.delete("https://api.example.com/v1/volumes/x").build(),
+        ];
+        for request in requests {
+            let request = request.unwrap();
+            let copy = copy_request(&request).unwrap();
+            same(&copy, &request.try_clone().unwrap());
+            same(&copy, &request);
+        }
+    }
+
+    #[test]
+    fn a_streaming_body_cannot_be_copied() {
+        let stream = futures_util::stream::once(async { Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"x")) });
+        let request = reqwest::Client::new()
+            .post("https://api.example.com/v1/volumes")
+            .body(reqwest::Body::wrap_stream(stream))
+            .build()
+            .unwrap();
+        assert!(copy_request(&request).is_none());
+        assert!(request.try_clone().is_none());
     }
 }

@@ -5,6 +5,7 @@
 mod common;
 
 mod auth;
+mod decode_props;
 mod fake_api;
 mod inference;
 mod pagination;
