@@ -22,6 +22,7 @@ mod environment;
 mod error;
 mod path;
 mod transport;
+mod wire;
 
 pub mod auth;
 pub mod inference;

@@ -71,40 +71,6 @@ impl ClientHooks<Transport> for Client {
     }
 }
 
-/// A copy of `request` to send again (a retry, a replay after 401), or `None` when its body is a
-/// stream.
-///
-/// The same as [`reqwest::Request::try_clone`] for all that sending reads (method, URL, headers,
-/// version, timeout, body), made for every call on the hot path. For a request without a body it
-/// skips the extension map that `try_clone` allocates for the timeout and then throws away: three
-/// allocations and frees per copy. reqwest reads nothing else from a request's extensions, and
-/// they cannot be read from outside reqwest.
-pub(crate) fn copy_request(request: &reqwest::Request) -> Option<reqwest::Request> {
-    if request.body().is_some() {
-        return request.try_clone(); // shares the body's bytes; only reqwest can
-    }
-    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
-    *copy.headers_mut() = request.headers().clone();
-    *copy.version_mut() = request.version();
-    if let Some(timeout) = request.timeout() {
-        *copy.timeout_mut() = Some(*timeout);
-    }
-    Some(copy)
-}
-
-/// Whether a `Content-Type` header names JSON (`application/json`, `application/problem+json`, ...).
-fn is_json(content_type: Option<&HeaderValue>) -> bool {
-    content_type
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|mime| {
-            let mime = mime.trim();
-            let suffix = mime.len().checked_sub(5).and_then(|start| mime.get(start..));
-            mime.eq_ignore_ascii_case("application/json") || suffix.is_some_and(|s| s.eq_ignore_ascii_case("+json"))
-        })
-        .unwrap_or(false)
-}
-
 /// Makes a body that is not JSON decodable by the generated code.
 ///
 /// The API answers some create calls with the new id as bare text, and proxies in front of it
@@ -117,7 +83,7 @@ async fn normalize_body(response: reqwest::Response) -> reqwest::Result<reqwest:
         .headers()
         .get(CONTENT_LENGTH)
         .is_some_and(|length| length == "0");
-    if is_json(response.headers().get(CONTENT_TYPE)) && !declared_empty {
+    if crate::wire::is_json(response.headers().get(CONTENT_TYPE)) && !declared_empty {
         return Ok(response);
     }
     let status = response.status();
@@ -159,85 +125,5 @@ async fn carry_error(error: anyhow::Error) -> reqwest::Error {
         Err(error) => error,
         // A stream whose only item is an error cannot produce a body.
         Ok(_) => unreachable!("a failing body stream produced a body"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
-
-    use super::{copy_request, is_json};
-
-    #[test]
-    fn json_content_types_are_recognised_with_parameters_and_suffixes() {
-        let json = |value: &'static str| is_json(Some(&HeaderValue::from_static(value)));
-        for yes in [
-            "application/json",
-            "application/json; charset=utf-8",
-            "Application/JSON",
-            "application/problem+json",
-            " application/vnd.api+json ;q=1",
-        ] {
-            assert!(json(yes), "{yes}");
-        }
-        for no in [
-            "text/plain",
-            "text/html; charset=utf-8",
-            "application/jsonp",
-            "json",
-            "",
-        ] {
-            assert!(!json(no), "{no}");
-        }
-        assert!(!is_json(None));
-    }
-
-    fn same(a: &reqwest::Request, b: &reqwest::Request) {
-        assert_eq!(a.method(), b.method());
-        assert_eq!(a.url(), b.url());
-        assert_eq!(a.headers(), b.headers());
-        assert_eq!(a.version(), b.version());
-        assert_eq!(a.timeout(), b.timeout());
-        assert_eq!(a.body().and_then(|b| b.as_bytes()), b.body().and_then(|b| b.as_bytes()));
-    }
-
-    #[test]
-    fn a_copy_is_what_try_clone_gives() {
-        let http = reqwest::Client::new();
-        let requests = [
-            http.get("https://api.example.com/v1/balance?x=1")
-                .header(ACCEPT, "application/json")
-                .header(AUTHORIZATION, "Bearer t")
-                .build(),
-            http.get("https://api.example.com/v1/instances")
-                .timeout(Duration::from_secs(3))
-                .version(http::Version::HTTP_2)
-                .build(),
-            http.post("https://api.example.com/v1/instances")
-                .body("{\"hostname\":\"a\"}")
-                .timeout(Duration::from_secs(5))
-                .build(),
-            http.delete("https://api.example.com/v1/volumes/x").build(),
-        ];
-        for request in requests {
-            let request = request.unwrap();
-            let copy = copy_request(&request).unwrap();
-            same(&copy, &request.try_clone().unwrap());
-            same(&copy, &request);
-        }
-    }
-
-    #[test]
-    fn a_streaming_body_cannot_be_copied() {
-        let stream = futures_util::stream::once(async { Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"x")) });
-        let request = reqwest::Client::new()
-            .post("https://api.example.com/v1/volumes")
-            .body(reqwest::Body::wrap_stream(stream))
-            .build()
-            .unwrap();
-        assert!(copy_request(&request).is_none());
-        assert!(request.try_clone().is_none());
     }
 }

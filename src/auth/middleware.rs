@@ -142,7 +142,7 @@ impl Middleware for AuthMiddleware {
         if !self.applies_to(&request) {
             return next.run(request, extensions).await;
         }
-        let replay = crate::transport::copy_request(&request);
+        let replay = crate::wire::copy_request(&request);
         let token = self.authorize(&mut request).await?;
         let response = next.clone().run(request, extensions).await?;
         if response.status() != StatusCode::UNAUTHORIZED {

@@ -100,15 +100,8 @@ impl InferenceResponse {
     }
 }
 
-/// The media type of a `Content-Type` header, if it has a valid one.
-pub(super) fn media_type(headers: &HeaderMap) -> Option<mime::Mime> {
-    headers.get(CONTENT_TYPE)?.to_str().ok()?.parse().ok()
-}
-
 fn is_json(headers: &HeaderMap) -> bool {
-    media_type(headers).is_some_and(|media| {
-        media.type_() == mime::APPLICATION && (media.subtype() == mime::JSON || media.suffix() == Some(mime::JSON))
-    })
+    crate::wire::is_json(headers.get(CONTENT_TYPE))
 }
 
 /// Awaiting a synchronous or fire-and-forget call returns the whole answer.

@@ -12,7 +12,6 @@ use serde::de::DeserializeOwned;
 
 use super::Call;
 use super::call::{Sent, decode_error, transport_error};
-use super::response::media_type;
 use crate::Error;
 use crate::error::excerpt;
 
@@ -96,7 +95,9 @@ impl std::fmt::Debug for EventStream {
 impl EventStream {
     fn new(sent: Sent) -> Self {
         let started = sent.started;
-        let sse = media_type(sent.response.headers()).is_some_and(|media| media.essence_str() == "text/event-stream");
+        let content_type = sent.response.headers().get(reqwest::header::CONTENT_TYPE);
+        let sse =
+            crate::wire::media_type(content_type).is_some_and(|media| media.eq_ignore_ascii_case("text/event-stream"));
         let bytes = sent
             .response
             .bytes_stream()

@@ -51,7 +51,7 @@ impl Middleware for RetryMiddleware {
         let mut request = request;
         let mut retries = 0;
         loop {
-            let spare = crate::transport::copy_request(&request);
+            let spare = crate::wire::copy_request(&request);
             let result = next.clone().run(request, extensions).await;
             let wait = match (spare, decide(&method, &result)) {
                 (Some(spare), Decision::Retry { retry_after }) => self
