@@ -14,6 +14,7 @@ use super::call::{Outgoing, Sent, decode_error};
 use super::{Call, DEFAULT_WAIT_TIMEOUT, INFERENCE_ID_HEADER, InferenceClient, InferenceResponse, InferenceStatus};
 use crate::Error;
 use crate::error::excerpt;
+use crate::retry::RetryPolicy;
 
 /// An inference queued with [`InferenceClient::run`], named by its id.
 ///
@@ -156,8 +157,9 @@ impl InferenceClient {
             client: self,
             inference: inference.clone(),
             timeout: DEFAULT_WAIT_TIMEOUT,
-            first: Duration::from_secs(1),
-            longest: Duration::from_secs(5),
+            backoff: RetryPolicy::default()
+                .backoff(Duration::from_secs(1), Duration::from_secs(5))
+                .without_jitter(),
         }
     }
 
@@ -193,8 +195,8 @@ pub struct Wait<'c> {
     client: &'c InferenceClient,
     inference: AsyncInference,
     timeout: Duration,
-    first: Duration,
-    longest: Duration,
+    /// The pauses between polls: exponential, without jitter.
+    backoff: RetryPolicy,
 }
 
 impl Wait<'_> {
@@ -207,8 +209,7 @@ impl Wait<'_> {
     /// Sets the first pause between polls and the longest one (default 1 s and 5 s); each
     /// pause doubles the one before.
     pub fn poll_interval(mut self, first: Duration, longest: Duration) -> Self {
-        self.first = first;
-        self.longest = longest;
+        self.backoff = self.backoff.backoff(first, longest);
         self
     }
 }
@@ -217,8 +218,7 @@ impl Wait<'_> {
     /// The pause after poll number `polls` (from 0): the first pause, doubled each time, at most
     /// the longest; exact, so that the schedule is predictable.
     fn pause(&self, polls: u32) -> Duration {
-        let doubled = self.first.saturating_mul(2u32.saturating_pow(polls));
-        doubled.min(self.longest.max(self.first))
+        self.backoff.backoff_delay(polls)
     }
 }
 

@@ -57,6 +57,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::retry::RetryPolicy;
 use crate::{Client, Error};
 
 pub use action::ActionTarget;
@@ -216,9 +217,11 @@ where
             action.await?;
         }
         let first = self.schedule.first.max(MIN_POLL_INTERVAL);
-        let max = self.schedule.max.max(first);
+        let intervals = RetryPolicy::default()
+            .backoff(first, self.schedule.max)
+            .without_jitter();
         let started = Instant::now();
-        let mut interval = first;
+        let mut reads = 0;
         loop {
             let read = (self.read)().await;
             let status = match self.goal.judge(read, self.lifecycle, &self.resource)? {
@@ -235,8 +238,8 @@ where
                 });
             }
             tracing::debug!(resource = %self.resource, %status, ?waited, "still waiting");
-            tokio::time::sleep(interval.min(left)).await;
-            interval = interval.saturating_mul(2).min(max);
+            tokio::time::sleep(intervals.backoff_delay(reads).min(left)).await;
+            reads = reads.saturating_add(1);
         }
     }
 }
