@@ -216,8 +216,7 @@ impl ClientBuilder {
             (None, None) => match profile::load(&self.environment, None)? {
                 Some(profile) => self.with_profile(profile),
                 None => {
-                    let looked_at = profile::credentials_file(&self.environment)
-                        .map_or_else(|| "no home directory".to_owned(), |path| path.display().to_string());
+                    let looked_at = profile::looked_at(&self.environment);
                     return Err(Error::Config(format!(
                         "environment variable DATACRUNCH_CLIENT_ID (or VERDA_CLIENT_ID) is not set, and there \
                          is no credentials file ({looked_at})"
@@ -248,8 +247,7 @@ impl ClientBuilder {
             Some(profile) => Ok(self.with_profile(profile)),
             None => Err(Error::Config(format!(
                 "profile [{name}]: no credentials file ({})",
-                profile::credentials_file(&self.environment)
-                    .map_or_else(|| "no home directory".to_owned(), |path| path.display().to_string())
+                profile::looked_at(&self.environment)
             ))),
         }
     }

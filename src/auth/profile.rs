@@ -26,6 +26,12 @@ pub(crate) fn credentials_file(env: &Environment) -> Option<PathBuf> {
     env.home().map(|home| home.join(".verda").join("credentials"))
 }
 
+/// Where the credentials file is looked for, for messages: its path, or that there is no home
+/// directory to look in.
+pub(crate) fn looked_at(env: &Environment) -> String {
+    credentials_file(env).map_or_else(|| "no home directory".to_owned(), |path| path.display().to_string())
+}
+
 /// Reads profile `name`, or when `None` the one `VERDA_PROFILE` names, else `default`, else the
 /// file's only profile. `Ok(None)` when there is no credentials file.
 pub(crate) fn load(env: &Environment, name: Option<&str>) -> Result<Option<Profile>, Error> {

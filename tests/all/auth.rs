@@ -758,8 +758,8 @@ fn grants(tokens: &Script) -> Vec<String> {
 
 /// The bearer token of every API request, in order.
 fn bearers(api: &Script) -> Vec<String> {
-    let bearer = |auth: &Option<String>| auth.as_deref().unwrap_or("").trim_start_matches("Bearer ").to_owned();
-    api.seen().iter().map(|seen| bearer(&seen.authorization)).collect()
+    let bearer = |auth: Option<&str>| auth.unwrap_or("").trim_start_matches("Bearer ").to_owned();
+    api.seen().iter().map(|seen| bearer(seen.authorization())).collect()
 }
 
 async fn balance_from_many_tasks_at_once(client: &Client, tasks: usize) {

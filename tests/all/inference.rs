@@ -88,7 +88,7 @@ async fn a_sync_call_sends_the_key_as_a_bearer_token_and_json_and_returns_the_an
     assert_eq!(answer.json::<Value>().unwrap(), json!({"label": "cat"}));
 
     let seen = &predict.seen()[0];
-    assert_eq!(seen.authorization.as_deref(), Some(&*format!("Bearer {KEY}")));
+    assert_eq!(seen.authorization(), Some(&*format!("Bearer {KEY}")));
     assert_eq!(header(seen, "content-type"), Some("application/json"));
     assert_eq!(header(seen, "x-team"), Some("vision"));
     assert_eq!(header(seen, "x-request-id"), Some("42"));
@@ -380,7 +380,7 @@ async fn an_async_inference_is_queued_then_polled_through_its_states_to_its_resu
     assert_eq!(gaps(&deployment.status)[1..], [SECOND, 2 * SECOND]);
     for seen in deployment.status.seen().iter().chain(&deployment.result.seen()) {
         assert_eq!(header(seen, "x-inference-id"), Some("job-1"));
-        assert_eq!(seen.authorization.as_deref(), Some(&*format!("Bearer {KEY}")));
+        assert_eq!(seen.authorization(), Some(&*format!("Bearer {KEY}")));
     }
 }
 

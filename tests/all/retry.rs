@@ -261,7 +261,11 @@ async fn a_retried_request_carries_the_newest_token() {
     let client = authenticated_api(&tokens, &api).await;
 
     client.get_balance().send().await.unwrap();
-    let bearers: Vec<_> = api.seen().into_iter().map(|seen| seen.authorization.unwrap()).collect();
+    let bearers: Vec<_> = api
+        .seen()
+        .into_iter()
+        .map(|seen| seen.authorization().unwrap().to_owned())
+        .collect();
     assert_eq!(bearers, ["Bearer access-1", "Bearer access-2"]);
     assert_eq!(tokens.calls(), 2);
 }

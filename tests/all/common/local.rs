@@ -71,12 +71,17 @@ impl IntoResponse for Reply {
 pub struct Seen {
     /// When it arrived, on the runtime's (possibly paused) clock.
     pub at: Instant,
-    /// Its `Authorization` header.
-    pub authorization: Option<String>,
     /// All its headers.
     pub headers: HeaderMap,
     /// Its body as text.
     pub body: String,
+}
+
+impl Seen {
+    /// Its `Authorization` header.
+    pub fn authorization(&self) -> Option<&str> {
+        self.headers.get("authorization").map(|value| value.to_str().unwrap())
+    }
 }
 
 /// The answers of one route: the replies in order, the last one repeated. Clones share state.
@@ -132,9 +137,6 @@ impl Script {
     async fn answer(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
         self.seen.lock().unwrap().push(Seen {
             at: Instant::now(),
-            authorization: headers
-                .get("authorization")
-                .map(|value| value.to_str().unwrap().to_owned()),
             headers: headers.clone(),
             body: String::from_utf8_lossy(body).into_owned(),
         });
