@@ -91,17 +91,6 @@ fn balance_for<'a>(server: &'a MockServer, access: &str) -> httpmock::Mock<'a> {
     })
 }
 
-/// Calls `GET /balance` from `tasks` tasks at once, each with its own clone of `client`.
-async fn balance_from_many_tasks(client: &Client, tasks: usize) {
-    let calls = (0..tasks).map(|_| {
-        let client = client.clone();
-        tokio::spawn(async move { client.get_balance().send().await.map(|_| ()) })
-    });
-    for call in futures_util::future::join_all(calls).await {
-        call.unwrap().unwrap();
-    }
-}
-
 #[tokio::test]
 async fn many_calls_reuse_one_token() {
     let server = MockServer::start_async().await;
@@ -125,19 +114,17 @@ async fn building_a_client_does_no_network_io() {
     assert_eq!(grant.calls(), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[tokio::test(start_paused = true)]
 async fn concurrent_calls_on_a_cold_client_make_one_token_request() {
-    let server = MockServer::start_async().await;
-    let grant = server.mock(|when, then| {
-        when.method(POST).path("/v1/oauth2/token");
-        then.status(200)
-            .delay(Duration::from_millis(300))
-            .json_body(token("access-1", "refresh-1", 3600));
-    });
-    let api = balance_for(&server, "access-1");
-    let client = client(&server);
+    // The token endpoint holds its answer until the 64 calls are all waiting for it.
+    let grant = Script::new([issued("access-1", "refresh-1", 3600)]).gated();
+    let (base, api) = local_api(&grant).await;
+    let client = local_client(&base);
 
-    balance_from_many_tasks(&client, 64).await;
+    let calls = tokio::spawn(async move { balance_from_many_tasks_at_once(&client, 64).await });
+    tokio::time::sleep(SECOND).await;
+    grant.release(1);
+    calls.await.unwrap();
     assert_eq!(grant.calls(), 1);
     assert_eq!(api.calls(), 64);
 }

@@ -66,17 +66,13 @@ async fn a_refused_connection_is_a_transport_error() {
     assert!(error.is_retryable());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_slow_answer_times_out() {
-    let server = MockServer::start_async().await;
-    server.mock(|when, then| {
-        when.method(GET).path("/v1/balance");
-        then.status(200)
-            .delay(Duration::from_secs(5))
-            .json_body(json!({"amount": 1, "currency": "usd"}));
-    });
+    // A server that never answers: the 200 ms timeout passes on tokio's paused clock.
+    let silent = common::local::Script::new([common::local::Reply::empty(200)]).gated();
+    let base = common::local::serve(axum::Router::new().route("/v1/balance", silent.handler())).await;
     let client = Client::builder()
-        .base_url(server.url("/v1"))
+        .base_url(format!("{base}/v1"))
         .timeout(Duration::from_millis(200))
         .max_retries(0)
         .build()
