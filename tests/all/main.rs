@@ -17,6 +17,7 @@ mod spec_fidelity;
 mod transport;
 mod types;
 mod wait;
+mod wait_tables;
 mod wire_compute;
 mod wire_serverless;
 mod wire_storage;
