@@ -40,6 +40,7 @@
 //! # }
 //! ```
 
+mod capacity;
 mod routes;
 mod state;
 
