@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use futures_util::future::try_join;
 
-use crate::types::{ClusterType, Currency, Decimal, InstanceType, LocationCode, WholeNumber};
+use crate::types::{ClusterType, Currency, Decimal, GpuInfo, InstanceType, LocationCode, WholeNumber};
 use crate::{Client, Error};
 
 /// A boxed future of the SDK's result, as listings and placements run.
@@ -49,6 +49,35 @@ struct Entry<T> {
     currency: Currency,
 }
 
+impl<T> Catalogue<T> {
+    /// A catalogue from the availability answer's `(location, types)` entries and the types.
+    fn new(availability: impl IntoIterator<Item = (LocationCode, Option<Vec<T>>)>, entries: Vec<Entry<T>>) -> Self {
+        let availability = availability
+            .into_iter()
+            .map(|(location, types)| (location, types.unwrap_or_default()))
+            .collect();
+        Self { availability, entries }
+    }
+}
+
+impl<T> Entry<T> {
+    fn new(
+        machine: T,
+        gpu_model: Option<String>,
+        gpu: Option<GpuInfo>,
+        price_per_hour: Option<Decimal>,
+        currency: Currency,
+    ) -> Self {
+        Self {
+            machine,
+            gpu_model,
+            gpu_count: gpu.and_then(|gpu| gpu.number_of_gpus).map(WholeNumber::get),
+            price_per_hour,
+            currency,
+        }
+    }
+}
+
 impl Market for InstanceType {
     fn catalogue(client: &Client, spot: bool) -> BoxFuture<'_, Catalogue<Self>> {
         Box::pin(async move {
@@ -57,29 +86,19 @@ impl Market for InstanceType {
                 client.get_instances_types().send(),
             )
             .await?;
-            let availability = availability
-                .into_inner()
-                .0
-                .into_iter()
-                .map(|entry| (entry.location_code, entry.availabilities.unwrap_or_default()))
-                .collect();
-            let entries = types
-                .into_inner()
-                .0
-                .into_iter()
-                .map(|info| Entry {
-                    gpu_count: info.gpu.and_then(|gpu| gpu.number_of_gpus).map(WholeNumber::get),
-                    gpu_model: info.model,
-                    price_per_hour: if spot {
-                        info.spot_price
-                    } else {
-                        Some(info.price_per_hour)
-                    },
-                    currency: info.currency,
-                    machine: info.instance_type,
-                })
-                .collect();
-            Ok(Catalogue { availability, entries })
+            let availability = availability.into_inner().0.into_iter();
+            let entries = types.into_inner().0.into_iter().map(|info| {
+                let price = if spot {
+                    info.spot_price
+                } else {
+                    Some(info.price_per_hour)
+                };
+                Entry::new(info.instance_type, info.model, info.gpu, price, info.currency)
+            });
+            Ok(Catalogue::new(
+                availability.map(|entry| (entry.location_code, entry.availabilities)),
+                entries.collect(),
+            ))
         })
     }
 }
@@ -93,25 +112,15 @@ impl Market for ClusterType {
                 client.get_cluster_types().send(),
             )
             .await?;
-            let availability = availability
-                .into_inner()
-                .0
-                .into_iter()
-                .map(|entry| (entry.location_code, entry.availabilities.unwrap_or_default()))
-                .collect();
-            let entries = types
-                .into_inner()
-                .0
-                .into_iter()
-                .map(|info| Entry {
-                    gpu_count: info.gpu.and_then(|gpu| gpu.number_of_gpus).map(WholeNumber::get),
-                    gpu_model: info.model,
-                    price_per_hour: Some(info.price_per_hour),
-                    currency: info.currency,
-                    machine: info.cluster_type,
-                })
-                .collect();
-            Ok(Catalogue { availability, entries })
+            let availability = availability.into_inner().0.into_iter();
+            let entries = types.into_inner().0.into_iter().map(|info| {
+                let price = Some(info.price_per_hour);
+                Entry::new(info.cluster_type, info.model, info.gpu, price, info.currency)
+            });
+            Ok(Catalogue::new(
+                availability.map(|entry| (entry.location_code, entry.availabilities)),
+                entries.collect(),
+            ))
         })
     }
 }
