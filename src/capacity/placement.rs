@@ -41,9 +41,9 @@ pub trait Deployable: sealed::Sealed + Clone + Send + Sync + 'static {
     #[doc(hidden)]
     fn hostname(&self) -> &str;
 
-    /// The same request for another location.
+    /// The same request for an offer: its location, type and market.
     #[doc(hidden)]
-    fn at(self, location: LocationCode) -> Self;
+    fn for_offer(self, offer: &Offer<Self::Machine>) -> Self;
 
     #[doc(hidden)]
     fn deploy(self, client: &Client) -> BoxFuture<'_, Self::Id>;
@@ -72,8 +72,13 @@ impl Deployable for DeployInstanceRequest {
         &self.hostname
     }
 
-    fn at(self, location_code: LocationCode) -> Self {
-        Self { location_code, ..self }
+    fn for_offer(self, offer: &Offer<InstanceType>) -> Self {
+        Self {
+            location_code: offer.location().clone(),
+            instance_type: offer.instance_type().clone(),
+            is_spot: offer.is_spot().then_some(true),
+            ..self
+        }
     }
 
     fn deploy(self, client: &Client) -> BoxFuture<'_, InstanceId> {
@@ -119,8 +124,12 @@ impl Deployable for CreateClusterRequest {
         &self.hostname
     }
 
-    fn at(self, location_code: LocationCode) -> Self {
-        Self { location_code, ..self }
+    fn for_offer(self, offer: &Offer<ClusterType>) -> Self {
+        Self {
+            location_code: offer.location().clone(),
+            cluster_type: offer.cluster_type().clone(),
+            ..self
+        }
     }
 
     fn deploy(self, client: &Client) -> BoxFuture<'_, ClusterId> {
@@ -261,7 +270,8 @@ impl ClusterPlacement {
 ///    deploy created something.
 /// 2. It lists the offers for the request's type in its market (spot when the request sets
 ///    `is_spot`), as [`Client::offers`] does: in the order of
-///    [`locations`](Self::locations) when given, else cheapest first.
+///    [`locations`](Self::locations) when given, else cheapest first. Offers given with
+///    [`offers`](Self::offers) are used as they are instead.
 /// 3. It passes over offers above the budget and those availability does not list, then deploys
 ///    to each remaining offer in turn, with the request's `location_code` replaced by the offer's.
 ///    - Success: that is the placement.
@@ -295,22 +305,44 @@ impl ClusterPlacement {
 /// ```
 #[must_use = "a deploy does nothing until it is awaited"]
 #[derive(Debug)]
-pub struct DeployWhereAvailable<'a, R> {
+pub struct DeployWhereAvailable<'a, R: Deployable> {
     client: &'a Client,
     request: Result<R, Error>,
+    offers: Option<Vec<Offer<R::Machine>>>,
     locations: Vec<LocationCode>,
     max_price_per_hour: Option<f64>,
 }
 
-impl<'a, R> DeployWhereAvailable<'a, R> {
+impl<'a, R: Deployable> DeployWhereAvailable<'a, R> {
     /// A deploy of `request`, which was converted with a placeholder location.
     fn new(client: &'a Client, request: Result<R, ConversionError>) -> Self {
         Self {
             client,
             request: request.map_err(|error| Error::InvalidRequest(error.to_string())),
+            offers: None,
             locations: Vec::new(),
             max_price_per_hour: None,
         }
+    }
+
+    /// Tries these offers, in this order, instead of listing them: each deploy takes the offer's
+    /// location, type and market (spot or not) in place of the request's. Offers the budget
+    /// excludes or that were unavailable when listed are passed over as usual; no listing
+    /// request is sent, and [`locations`](Self::locations) has no effect.
+    ///
+    /// ```no_run
+    /// # async fn run(client: datacrunch::Client, request: datacrunch::types::DeployInstanceRequest) -> Result<(), datacrunch::Error> {
+    /// // Any type with one H100, spot or on demand, cheapest first.
+    /// let mut offers = client.offers().gpu("H100", 1).await?;
+    /// offers.extend(client.offers().gpu("H100", 1).spot(true).await?);
+    /// offers.sort_by(|a, b| a.price_per_hour().to_f64().total_cmp(&b.price_per_hour().to_f64()));
+    /// let placement = client.deploy_where_available(request).offers(offers).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn offers(mut self, offers: impl IntoIterator<Item = Offer<R::Machine>>) -> Self {
+        self.offers = Some(offers.into_iter().collect());
+        self
     }
 
     /// Tries only these locations, in this order (default: every location, cheapest first).
@@ -351,6 +383,7 @@ async fn place<R: Deployable>(deploy: DeployWhereAvailable<'_, R>) -> Result<Pla
     let DeployWhereAvailable {
         client,
         request,
+        offers,
         locations,
         max_price_per_hour,
     } = deploy;
@@ -378,11 +411,17 @@ async fn place<R: Deployable>(deploy: DeployWhereAvailable<'_, R>) -> Result<Pla
             R::NOUN
         )));
     }
-    let catalogue = R::Machine::catalogue(client, filter.spot).await?;
-    let mut offers = catalogue.offers(&filter);
-    if filter.locations.is_empty() {
-        sort_by_price(&mut offers);
-    }
+    let offers = match offers {
+        Some(offers) => offers,
+        None => {
+            let catalogue = R::Machine::catalogue(client, filter.spot).await?;
+            let mut offers = catalogue.offers(&filter);
+            if filter.locations.is_empty() {
+                sort_by_price(&mut offers);
+            }
+            offers
+        }
+    };
     let mut skipped = Vec::new();
     for offer in offers {
         let reason = if !filter.within_budget(&offer) {
@@ -390,7 +429,7 @@ async fn place<R: Deployable>(deploy: DeployWhereAvailable<'_, R>) -> Result<Pla
         } else if !offer.is_available() {
             SkipReason::Unavailable
         } else {
-            match request.clone().at(offer.location().clone()).deploy(client).await {
+            match request.clone().for_offer(&offer).deploy(client).await {
                 Ok(id) => return Ok(Placement { id, offer, skipped }),
                 Err(error) if error.is_no_capacity() => SkipReason::NoCapacity,
                 Err(error) if outcome_unknown(&error) => {

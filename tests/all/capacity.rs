@@ -442,3 +442,72 @@ async fn clusters_hop_on_no_capacity_and_survive_a_lost_answer() {
     let found = client.get_cluster_by_id().id(second.cluster_id()).send().await.unwrap();
     assert_eq!(found.hostname, "c2");
 }
+
+#[tokio::test(start_paused = true)]
+async fn when_the_lookup_after_a_lost_answer_fails_the_deploy_error_is_returned() {
+    let fake = FakeApi::start().await;
+    fake.set_available("FIN-01", &[H100]).lose_next_deploy_answer();
+    let client = fake.client_builder().timeout(Duration::from_secs(20)).build().unwrap();
+
+    let deploy = tokio::spawn(async move { client.deploy_where_available(request("unknown")).await });
+    // Halfway through the deploy's timeout, make the lookup that follows it fail.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(fake.requests_for("deploy_instance"), 1);
+    fake.fail_next(1, StatusCode::BAD_REQUEST);
+
+    let error = deploy.await.unwrap().unwrap_err();
+    assert!(
+        matches!(&error, Error::Transport(cause) if cause.is_timeout()),
+        "{error:?}"
+    );
+    assert_eq!(fake.requests_for("deploy_instance"), 1, "FIN-03 was not tried");
+    assert_eq!(fake.requests_for("get_all_instances"), 2);
+    assert_eq!(fake.instances().len(), 1, "the instance the lost answer created");
+}
+
+#[tokio::test(start_paused = true)]
+async fn given_offers_are_tried_in_their_order_with_their_own_type_and_market() {
+    let fake = FakeApi::start().await;
+    fake.set_prices("8B300.240V", "39.92", "19.00").no_capacity_in("FIN-01");
+    fake.set_spot_available("FIN-01", &["8B300.240V"]);
+    let client = fake.client();
+    let mut offers = client.offers().instance_type("8B300.240V").spot(true).await.unwrap();
+    offers.retain(|offer| offer.is_available());
+    offers.extend(
+        client
+            .offers()
+            .instance_type("CPU.4V.16G")
+            .locations(["FIN-03"])
+            .await
+            .unwrap(),
+    );
+    assert_eq!(fake.requests(), 4);
+
+    // A B300 spot offer in FIN-01 (no room on deploy), one in FIN-03, then a CPU on demand.
+    let placement = client
+        .deploy_where_available(request("any-gpu"))
+        .offers(offers)
+        .await
+        .unwrap();
+    assert_eq!(
+        skipped(placement.skipped()),
+        [("FIN-01".to_owned(), SkipReason::NoCapacity)]
+    );
+    let instance = client
+        .get_instance_by_id()
+        .id(placement.instance_id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(instance.instance_type.as_str(), "8B300.240V");
+    assert_eq!(instance.location, Some(LocationCode::Fin03));
+    assert_eq!(instance.is_spot, Some(true));
+    assert_eq!(
+        (
+            fake.requests_for("get_all_availability"),
+            fake.requests_for("deploy_instance")
+        ),
+        (2, 2),
+        "no listing of its own"
+    );
+}
