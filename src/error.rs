@@ -193,8 +193,9 @@ impl Error {
     }
 
     /// Whether the same call may succeed later: a timeout or failed connection, a 429, a 5xx
-    /// gateway or availability answer, or a token endpoint that could not be reached. The client
-    /// already retried such failures by its [`crate::retry::RetryPolicy`] before returning one.
+    /// gateway or availability answer, a token endpoint that could not be reached, or no offer
+    /// with room ([`Error::NoCapacity`]). The client already retried the transport and HTTP
+    /// failures by its [`crate::retry::RetryPolicy`] before returning one.
     ///
     /// ```
     /// use datacrunch::Error;
@@ -204,7 +205,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Transport(error) => error.is_timeout() || error.is_connect(),
-            Self::Timeout { .. } => true,
+            Self::Timeout { .. } | Self::NoCapacity { .. } => true,
             Self::Auth(error) => matches!(error, AuthError::Unavailable { .. }),
             _ => self
                 .status()

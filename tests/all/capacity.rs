@@ -349,6 +349,13 @@ async fn no_room_anywhere_is_a_no_capacity_error_naming_every_offer() {
         ]
     );
     assert_eq!(fake.requests_for("deploy_instance"), 1);
+    assert!(error.is_no_capacity() && error.is_retryable());
+    assert!(
+        error
+            .to_string()
+            .starts_with("no offer had room: 1H100.80S.22V in FIN-01"),
+        "{error}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
