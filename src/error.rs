@@ -146,6 +146,13 @@ pub enum Error {
         /// How long the caller waited.
         waited: std::time::Duration,
     },
+    /// A deploy to the first offer with room (see [`crate::capacity`]) found none: every offer
+    /// was passed over.
+    NoCapacity {
+        /// Each offer passed over and why, such as
+        /// `1H100.80S.22V in FIN-01, on demand, 2.19 usd/hour, available: no capacity`.
+        skipped: Vec<String>,
+    },
 }
 
 impl Error {
@@ -186,8 +193,9 @@ impl Error {
     }
 
     /// Whether the same call may succeed later: a timeout or failed connection, a 429, a 5xx
-    /// gateway or availability answer, or a token endpoint that could not be reached. The client
-    /// already retried such failures by its [`crate::retry::RetryPolicy`] before returning one.
+    /// gateway or availability answer, a token endpoint that could not be reached, or no offer
+    /// with room ([`Error::NoCapacity`]). The client already retried the transport and HTTP
+    /// failures by its [`crate::retry::RetryPolicy`] before returning one.
     ///
     /// ```
     /// use datacrunch::Error;
@@ -197,7 +205,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Transport(error) => error.is_timeout() || error.is_connect(),
-            Self::Timeout { .. } => true,
+            Self::Timeout { .. } | Self::NoCapacity { .. } => true,
             Self::Auth(error) => matches!(error, AuthError::Unavailable { .. }),
             _ => self
                 .status()
@@ -205,11 +213,13 @@ impl Error {
         }
     }
 
-    /// Whether a deploy failed for want of capacity (HTTP 503 `service_unavailable`): try
-    /// another instance type or location, or later.
+    /// Whether a deploy failed for want of capacity (HTTP 503 `service_unavailable`, or
+    /// [`Error::NoCapacity`] from a deploy to the first offer with room): try another instance
+    /// type or location, or later.
     pub fn is_no_capacity(&self) -> bool {
-        self.status() == Some(http::StatusCode::SERVICE_UNAVAILABLE)
-            && self.code() == Some(&ErrorCode::ServiceUnavailable)
+        matches!(self, Self::NoCapacity { .. })
+            || self.status() == Some(http::StatusCode::SERVICE_UNAVAILABLE)
+                && self.code() == Some(&ErrorCode::ServiceUnavailable)
     }
 
     /// Whether the account's balance does not cover the request (`insufficient_funds`).
@@ -257,6 +267,8 @@ impl fmt::Display for Error {
                 "gave up waiting for {resource} after {waited:?}; its last status was `{last_status}`"
             ),
             Self::Timeout { waited } => write!(f, "timed out after {waited:?}"),
+            Self::NoCapacity { skipped } if skipped.is_empty() => f.write_str("no offer matches the request"),
+            Self::NoCapacity { skipped } => write!(f, "no offer had room: {}", skipped.join("; ")),
         }
     }
 }

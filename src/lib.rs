@@ -25,6 +25,7 @@ mod transport;
 mod wire;
 
 pub mod auth;
+pub mod capacity;
 pub mod inference;
 pub mod lifecycle;
 pub mod pagination;

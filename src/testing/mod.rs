@@ -4,7 +4,10 @@
 //! SSH keys, startup scripts, volumes and instances in memory, moves instances through their
 //! lifecycle over time, and answers in the API's own shapes (bare-text ids on create, a
 //! one-element array for `GET /sshkeys/{id}`, `{"code", "message"}` errors). Faults, latency and
-//! rate limits can be switched on, and counters tell what your code sent.
+//! rate limits can be switched on, and counters tell what your code sent. Capacity is modelled
+//! too: availability per location and market, prices, deploys that find no room and deploys
+//! whose answer is lost ([`FakeApi::set_available`], [`FakeApi::no_capacity_in`],
+//! [`FakeApi::lose_next_deploy_answer`], ...).
 //!
 //! Time is tokio's, so a test on paused time (`#[tokio::test(start_paused = true)]`) runs a
 //! five-minute provisioning in no time. The server runs on the runtime that started it.
@@ -40,6 +43,7 @@
 //! # }
 //! ```
 
+mod capacity;
 mod routes;
 mod state;
 

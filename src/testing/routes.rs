@@ -15,10 +15,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::capacity;
 use super::state::{self, Fault};
 use super::{CLIENT_ID, CLIENT_SECRET};
 
-type Fake = Arc<Mutex<state::State>>;
+pub(super) type Fake = Arc<Mutex<state::State>>;
 
 /// `(method, route, operation id)` of every route, for the per-operation counters.
 const OPERATIONS: &[(&str, &str, &str)] = &[
@@ -50,14 +51,7 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("GET", "/v1/instances/{id}", "get_instance_by_id"),
 ];
 
-/// The catalogue: instance type, model, price per hour in usd.
-const INSTANCE_TYPES: &[(&str, &str, &str)] = &[
-    ("1H100.80S.22V", "H100", "2.19"),
-    ("8B300.240V", "B300", "39.92"),
-    ("CPU.4V.16G", "CPU", "0.0360"),
-];
-
-const CREATED_AT: &str = "2026-01-01T00:00:00Z";
+pub(super) const CREATED_AT: &str = "2026-01-01T00:00:00Z";
 
 pub(super) fn router(fake: Fake) -> Router {
     Router::new()
@@ -66,11 +60,14 @@ pub(super) fn router(fake: Fake) -> Router {
             "/v1/balance",
             get(|| async { json_ok(json!({"amount": 250.75, "currency": "usd"})) }),
         )
-        .route("/v1/instance-types", get(instance_types))
+        .route("/v1/instance-types", get(capacity::instance_types))
         .route("/v1/images", get(images))
         .route("/v1/locations", get(locations))
-        .route("/v1/instance-availability", get(availability))
-        .route("/v1/instance-availability/{instance_type}", get(availability_of))
+        .route("/v1/instance-availability", get(capacity::availability))
+        .route(
+            "/v1/instance-availability/{instance_type}",
+            get(capacity::availability_of),
+        )
         .route(
             "/v1/sshkeys",
             get(list_ssh_keys).post(add_ssh_key).delete(delete_ssh_keys),
@@ -85,12 +82,13 @@ pub(super) fn router(fake: Fake) -> Router {
             get(list_instances).post(deploy_instance).put(instance_action),
         )
         .route("/v1/instances/{id}", get(get_instance))
+        .merge(capacity::routes())
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .layer(middleware::from_fn_with_state(fake.clone(), gatekeeper))
         .with_state(fake)
 }
 
-fn lock(fake: &Fake) -> MutexGuard<'_, state::State> {
+pub(super) fn lock(fake: &Fake) -> MutexGuard<'_, state::State> {
     fake.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -101,6 +99,7 @@ async fn gatekeeper(State(fake): State<Fake>, route: Option<MatchedPath>, reques
     let method = request.method().as_str();
     let operation = OPERATIONS
         .iter()
+        .chain(capacity::OPERATIONS)
         .find(|(m, r, _)| *m == method && *r == route)
         .map_or("unknown", |(_, _, operation)| *operation);
     let bearer = request
@@ -147,10 +146,11 @@ async fn gatekeeper(State(fake): State<Fake>, route: Option<MatchedPath>, reques
 }
 
 /// The API's error code for a status.
-fn code_for(status: StatusCode) -> &'static str {
+pub(super) fn code_for(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "invalid_request",
         401 => "unauthorized_request",
+        402 => "insufficient_funds",
         403 => "forbidden_action",
         404 => "not_found",
         503 => "service_unavailable",
@@ -158,15 +158,15 @@ fn code_for(status: StatusCode) -> &'static str {
     }
 }
 
-fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(json!({"code": code, "message": message}))).into_response()
 }
 
-fn json_ok(body: Value) -> Response {
+pub(super) fn json_ok(body: Value) -> Response {
     axum::Json(body).into_response()
 }
 
-fn not_found(what: &str, id: &str) -> Response {
+pub(super) fn not_found(what: &str, id: &str) -> Response {
     api_error(StatusCode::NOT_FOUND, "not_found", &format!("{what} {id} not found"))
 }
 
@@ -177,7 +177,7 @@ fn created(status: StatusCode, id: String) -> Response {
 
 /// Decodes a JSON body, answering 400 `invalid_request` naming what is wrong.
 #[allow(clippy::result_large_err)] // the error is the answer to send
-fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
+pub(super) fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
     serde_json::from_slice(bytes).map_err(|error| {
         let message = error.to_string();
         let message = message.split(" at line ").next().unwrap_or_default();
@@ -236,24 +236,6 @@ async fn token(State(fake): State<Fake>, bytes: Bytes) -> Response {
 
 // ---------------------------------------------------------------- catalogue
 
-async fn instance_types() -> Response {
-    let offers: Vec<Value> = INSTANCE_TYPES
-        .iter()
-        .map(|(instance_type, model, price)| {
-            json!({
-                "id": format!("type-{instance_type}"),
-                "instance_type": instance_type,
-                "model": model,
-                "name": model,
-                "price_per_hour": price,
-                "spot_price": price,
-                "currency": "usd",
-            })
-        })
-        .collect();
-    json_ok(Value::Array(offers))
-}
-
 async fn images() -> Response {
     json_ok(json!([
         {"id": "img-1", "image_type": "ubuntu-24.04-cuda-12.8-open-docker", "name": "Ubuntu 24.04 + CUDA 12.8 Open + Docker", "is_default": true},
@@ -267,25 +249,6 @@ async fn locations() -> Response {
         {"code": "FIN-03", "name": "Finland 3", "country_code": "FI"},
         {"code": "ICE-01", "name": "Iceland 1", "country_code": "IS"},
     ]))
-}
-
-async fn availability() -> Response {
-    let types: Vec<&str> = INSTANCE_TYPES
-        .iter()
-        .map(|(instance_type, ..)| *instance_type)
-        .collect();
-    json_ok(json!([{"location_code": "FIN-03", "availabilities": types}]))
-}
-
-async fn availability_of(Path(instance_type): Path<String>) -> Response {
-    json_ok(json!(price_of(&instance_type).is_some()))
-}
-
-fn price_of(instance_type: &str) -> Option<&'static str> {
-    INSTANCE_TYPES
-        .iter()
-        .find(|(known, ..)| *known == instance_type)
-        .map(|(_, _, price)| *price)
 }
 
 // ---------------------------------------------------------------- SSH keys and startup scripts
@@ -591,15 +554,23 @@ async fn list_instances(State(fake): State<Fake>, Query(filter): Query<StatusFil
 }
 
 async fn deploy_instance(State(fake): State<Fake>, bytes: Bytes) -> Response {
-    let new = match body::<NewInstance>(&bytes) {
+    let answer = create_instance(&fake, &bytes);
+    capacity::unless_lost(&fake, answer).await
+}
+
+fn create_instance(fake: &Fake, bytes: &[u8]) -> Response {
+    let new = match body::<NewInstance>(bytes) {
         Ok(new) => new,
         Err(response) => return response,
     };
-    let Some(price) = price_of(&new.instance_type) else {
+    let mut state = lock(fake);
+    let Some(price) = state.capacity.price_of(&new.instance_type).map(str::to_owned) else {
         let message = format!("instance type {} is not offered", new.instance_type);
         return api_error(StatusCode::BAD_REQUEST, "invalid_request", &message);
     };
-    let mut state = lock(&fake);
+    if let Some(refusal) = state.capacity.refusal(&new.location_code) {
+        return refusal;
+    }
     let id = state.new_id(0x1a);
     let os_volume = state.new_id(0x70);
     let os_name = format!("os-{}", new.hostname);
@@ -670,12 +641,12 @@ async fn instance_action(State(fake): State<Fake>, bytes: Bytes) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::OPERATIONS;
+    use super::{OPERATIONS, capacity};
 
     #[test]
     fn every_counted_operation_is_an_operation_of_the_api() {
         let table = include_str!("../../docs/operations.md");
-        for (method, route, operation) in OPERATIONS {
+        for (method, route, operation) in OPERATIONS.iter().chain(capacity::OPERATIONS) {
             let path = route.trim_start_matches("/v1");
             let row = format!("| {method} | `{path}` | `{operation}` |");
             assert!(table.contains(&row), "{row} is not in docs/operations.md");

@@ -7,6 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::capacity::Capacity;
+
 /// A canned failure for the next API request.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Fault {
@@ -29,6 +31,16 @@ pub(super) struct Instance {
 }
 
 impl Instance {
+    /// A resource deployed at `deployed_at` that runs once `provision_time` has passed.
+    pub(super) fn new(body: Value, deployed_at: Instant, provision_time: Duration) -> Self {
+        Self {
+            body,
+            deployed_at,
+            provision_time,
+            settled: None,
+        }
+    }
+
     /// The status now: `ordered`, then `provisioning` half-way, then `running`, unless an action
     /// settled it.
     pub(super) fn status(&self, now: Instant) -> &'static str {
@@ -75,6 +87,7 @@ pub(super) struct State {
     pub(super) scripts: Vec<Value>,
     pub(super) volumes: Vec<Value>,
     pub(super) instances: Vec<Instance>,
+    pub(super) capacity: Capacity,
 }
 
 impl State {
@@ -94,6 +107,7 @@ impl State {
             scripts: Vec::new(),
             volumes: Vec::new(),
             instances: Vec::new(),
+            capacity: Capacity::new(),
         }
     }
 
@@ -138,12 +152,7 @@ impl State {
     }
 
     pub(super) fn deploy(&mut self, body: Value, now: Instant) {
-        self.instances.push(Instance {
-            body,
-            deployed_at: now,
-            provision_time: self.provision_time,
-            settled: None,
-        });
+        self.instances.push(Instance::new(body, now, self.provision_time));
     }
 
     pub(super) fn instance_mut(&mut self, id: &str) -> Option<&mut Instance> {

@@ -5,6 +5,7 @@
 mod common;
 
 mod auth;
+mod capacity;
 mod decode_props;
 mod fake_api;
 mod inference;
