@@ -954,7 +954,8 @@ async fn deploy_instance_minimal_body_and_json_string_id() {
                 "image": "ubuntu-24.04",
                 "hostname": "cpu-1",
                 "description": "cpu box",
-                "location_code": "FIN-03"
+                "location_code": "FIN-03",
+                "ssh_key_ids": []
             }));
             then.status(200)
                 .header("content-type", JSON)

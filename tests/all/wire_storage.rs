@@ -6,10 +6,12 @@ use crate::common;
 use datacrunch::types::{
     AddSshKeyRequest, AddStartupScriptRequest, CreateJobDeploymentRequest, CreateVolumeRequest, Currency,
     DeleteSshKeysRequest, DeleteStartupScriptsRequest, DeleteVolumeRequest, EnvVarType, ErrorCode, InstanceId,
-    InstanceStatus, InstanceType, JobComputeRequest, JobContainerImageRef, JobContainerRequest, JobEnvVar,
-    JobHealthcheckRequest, JobRegistrySettings, JobScalingRequest, JobStatus, JobVolumeMountRequest, LocationCode,
+    InstanceStatus, InstanceType, JobContainerRequest, JobScalingChanges, JobScalingRequest, JobStatus, LocationCode,
     SshKeyId, StartupScriptId, TagRequest, UpdateJobDeploymentRequest, VolumeActionKind, VolumeActionRequest,
     VolumeActionTarget, VolumeId, VolumeMountType, VolumeSshKeyIds, VolumeStatus, VolumeType,
+};
+use datacrunch::types::{
+    ComputeSpecRequest, ContainerImageField, EnvVar, HealthcheckRequest, RegistrySettings, VolumeMountRequest,
 };
 use httpmock::prelude::*;
 use serde_json::json;
@@ -258,7 +260,7 @@ async fn get_scripts_lists_scripts() {
 
     assert_eq!(scripts.len(), 2);
     assert_eq!(scripts[0].id, StartupScriptId::from("s-100"));
-    assert!(scripts[0].script.contains("nvtop"));
+    assert!(scripts[0].script.as_deref().unwrap().contains("nvtop"));
     assert_eq!(scripts[1].created_at.as_deref(), Some("2025-06-01T08:00:00Z"));
     mock.assert_async().await;
 }
@@ -280,7 +282,7 @@ async fn get_script_by_id_unwraps_a_one_element_array() {
     let script = client.get_script_by_id().id("s-300").send().await.unwrap().into_inner();
 
     assert_eq!(script.name, "warm cache");
-    assert_eq!(script.script, "echo warm");
+    assert_eq!(script.script.as_deref(), Some("echo warm"));
     mock.assert_async().await;
 }
 
@@ -718,7 +720,7 @@ async fn volume_action_clone_of_one_volume_returns_the_new_id() {
         .location_code(LocationCode::Fin01);
     let ids = client.volume_action().body(body).send().await.unwrap().into_inner();
 
-    assert_eq!(ids.into_inner(), [VolumeId::from("v-clone-1")]);
+    assert_eq!(ids.cloned_ids().unwrap().into_inner(), [VolumeId::from("v-clone-1")]);
     mock.assert_async().await;
 }
 
@@ -739,7 +741,7 @@ async fn volume_action_clone_of_several_volumes_returns_every_new_id() {
         .action(VolumeActionKind::Clone);
     let ids = client.volume_action().body(body).send().await.unwrap().into_inner();
 
-    let ids = ids.into_inner();
+    let ids = ids.cloned_ids().unwrap().into_inner();
     assert_eq!(ids, [VolumeId::from("v-a-clone"), VolumeId::from("v-b-clone")]);
     mock.assert_async().await;
 }
@@ -790,7 +792,7 @@ async fn volume_action_attach_accepts_an_empty_202() {
     let response = client.volume_action().body(body).send().await.unwrap();
 
     assert_eq!(response.status(), 202);
-    assert!(response.into_inner().is_empty());
+    assert!(response.into_inner().cloned_ids().unwrap().is_empty());
     mock.assert_async().await;
 }
 
@@ -1075,9 +1077,9 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
     let container: JobContainerRequest = JobContainerRequest::builder()
         .name("embedder".to_string())
         .image("ghcr.io/acme/embedder:2.3.1")
-        .exposed_port(9000)
+        .exposed_port(Some(9000))
         .healthcheck(
-            JobHealthcheckRequest::builder()
+            HealthcheckRequest::builder()
                 .enabled(true)
                 .port(9001)
                 .path("/ready".to_string())
@@ -1086,7 +1088,7 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
                 .unwrap(),
         )
         .env(vec![
-            JobEnvVar::builder()
+            EnvVar::builder()
                 .name("BATCH")
                 .value_or_reference_to_secret("64")
                 .type_(EnvVarType::Plain)
@@ -1094,7 +1096,7 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
                 .unwrap(),
         ])
         .volume_mounts(vec![
-            JobVolumeMountRequest::builder()
+            VolumeMountRequest::builder()
                 .type_(VolumeMountType::Memory)
                 .mount_path("/dev/shm")
                 .size_in_mb(1024)
@@ -1106,18 +1108,15 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
     let body = CreateJobDeploymentRequest::builder()
         .name("embed-corpus")
         .containers(vec![container])
-        .compute(JobComputeRequest::builder().name("H100").size(1))
+        .compute(ComputeSpecRequest::builder().name("H100").size(1))
         .scaling(
             JobScalingRequest::builder()
                 .max_replica_count(4)
-                .queue_message_ttl_seconds(900)
-                .deadline_seconds(3600)
-                .try_into()
-                .map(Some)
-                .unwrap(),
+                .queue_message_ttl_seconds(Some(900))
+                .deadline_seconds(3600u64),
         )
         .container_registry_settings(
-            JobRegistrySettings::builder()
+            RegistrySettings::builder()
                 .is_private(false)
                 .try_into()
                 .map(Some)
@@ -1138,7 +1137,7 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
         Some("https://containers.example.test/embed-corpus")
     );
     let image = match &job.containers.as_ref().unwrap()[0].image {
-        JobContainerImageRef::JobContainerImage(image) => image,
+        ContainerImageField::ContainerImage(image) => image,
         other => panic!("expected an image object, got {other:?}"),
     };
     assert_eq!(image.image, "ghcr.io/acme/embedder:2.3.1");
@@ -1192,10 +1191,10 @@ async fn get_job_deployment_by_name_accepts_a_plain_image_and_every_mount_type()
     let container = &job.containers.as_ref().unwrap()[0];
     assert_eq!(
         container.image,
-        JobContainerImageRef::String("docker.io/acme/renderer:7".into())
+        ContainerImageField::String("docker.io/acme/renderer:7".into())
     );
     assert_eq!(container.exposed_port, Some(8000.into()));
-    assert_eq!(container.env.as_ref().unwrap()[0].type_, Some(EnvVarType::Secret));
+    assert_eq!(container.env.as_ref().unwrap()[0].type_, EnvVarType::Secret);
     let mounts = container.volume_mounts.as_ref().unwrap();
     assert_eq!(mounts[1].volume_id, Some(VolumeId::from("v-sfs-1")));
     assert_eq!(mounts[2].file_names.as_ref().unwrap().len(), 2);
@@ -1256,7 +1255,7 @@ async fn update_job_deployment_sends_only_the_changed_parts() {
         .await;
 
     let body = UpdateJobDeploymentRequest::builder().scaling(
-        JobScalingRequest::builder()
+        JobScalingChanges::builder()
             .max_replica_count(8)
             .try_into()
             .map(Some)
