@@ -1413,3 +1413,215 @@ async fn purge_job_deployment_queue_accepts_an_empty_202() {
     assert_eq!(response.status(), 202);
     mock.assert_async().await;
 }
+
+// ---------------------------------------------------------------- Issue 17: answers without ids, bodies sent in full
+
+/// A create call answered 2xx without an id is `Error::AcceptedWithoutId`: the resource may
+/// exist, which a decode failure would not say.
+#[tokio::test]
+async fn create_calls_accepted_without_an_id_say_so() {
+    let (server, client) = common::mock_api().await;
+    let volumes = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/volumes");
+            then.status(202);
+        })
+        .await;
+    let keys = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/sshkeys");
+            then.status(201).header("content-type", "text/plain").body("");
+        })
+        .await;
+    let scripts = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/scripts");
+            common::reply(then, 200, json!(null));
+        })
+        .await;
+
+    let volume = CreateVolumeRequest::builder()
+        .type_(VolumeType::Nvme)
+        .name("data")
+        .size(10)
+        .location_code(LocationCode::Fin03);
+    let errors = [
+        client.create_volume().body(volume).send().await.unwrap_err(),
+        client
+            .add_ssh_keys()
+            .body(AddSshKeyRequest::builder().name("n").key("ssh-ed25519 AAAA"))
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .add_scripts()
+            .body(AddStartupScriptRequest::builder().name("n").script("#!/bin/sh"))
+            .send()
+            .await
+            .unwrap_err(),
+    ];
+    for error in errors {
+        assert!(
+            matches!(&error, datacrunch::Error::AcceptedWithoutId { body } if body.is_empty()),
+            "{error:?}"
+        );
+    }
+    volumes.assert_async().await;
+    keys.assert_async().await;
+    scripts.assert_async().await;
+}
+
+/// The API's own example of the paginated `/scripts` list has items with only `id` and `name`.
+#[tokio::test]
+async fn get_scripts_accepts_items_without_their_script() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/scripts");
+            common::reply(then, 200, json!([{"id": "s-1", "name": "install drivers"}]));
+        })
+        .await;
+
+    let scripts = client.get_scripts().send().await.unwrap().into_inner();
+    assert_eq!(scripts.len(), 1);
+    assert_eq!(scripts[0].name, "install drivers");
+    assert_eq!(scripts[0].script, None);
+    mock.assert_async().await;
+}
+
+/// Actions other than clone may answer `{}` or anything else; only a clone's answer is read.
+#[tokio::test]
+async fn volume_action_detach_accepts_any_body() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path("/v1/volumes")
+                .json_body(json!({"id": "v-1", "action": "detach", "instance_id": "i-1"}));
+            common::reply(then, 202, json!({}));
+        })
+        .await;
+
+    let body = VolumeActionRequest::builder()
+        .id(VolumeId::from("v-1"))
+        .action(VolumeActionKind::Detach)
+        .instance_id(InstanceId::from("i-1"));
+    let answer = client.volume_action().body(body).send().await.unwrap().into_inner();
+    assert_eq!(answer.body(), &json!({}));
+    let error = answer.cloned_ids().unwrap_err();
+    assert!(
+        matches!(&error, datacrunch::Error::Decode { body, .. } if body == "{}"),
+        "{error:?}"
+    );
+    mock.assert_async().await;
+}
+
+/// A clone answered with one id as bare text.
+#[tokio::test]
+async fn volume_action_clone_answered_with_bare_text() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path("/v1/volumes")
+                .json_body(json!({"id": "v-1", "action": "clone"}));
+            then.status(202).header("content-type", "text/plain").body("v-1-copy");
+        })
+        .await;
+
+    let body = VolumeActionRequest::builder()
+        .id(VolumeId::from("v-1"))
+        .action(VolumeActionKind::Clone);
+    let answer = client.volume_action().body(body).send().await.unwrap().into_inner();
+    assert_eq!(answer.cloned_ids().unwrap().into_inner(), [VolumeId::from("v-1-copy")]);
+    mock.assert_async().await;
+}
+
+fn job_container() -> datacrunch::types::builder::JobContainerRequest {
+    JobContainerRequest::builder().image("ghcr.io/acme/batch:1.0").env(vec![
+        EnvVar::builder()
+            .name("MODE")
+            .value_or_reference_to_secret("fast")
+            .type_(EnvVarType::Plain)
+            .try_into()
+            .unwrap(),
+    ])
+}
+
+/// A job container needs no port (Go omits it); scaling is always sent, and an env var always
+/// carries its type, as both SDKs send them.
+#[tokio::test]
+async fn create_job_deployment_minimal_body() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/job-deployments").json_body(json!({
+                "name": "batch",
+                "containers": [{
+                    "image": "ghcr.io/acme/batch:1.0",
+                    "env": [{"name": "MODE", "value_or_reference_to_secret": "fast", "type": "plain"}]
+                }],
+                "compute": {"name": "H100", "size": 1},
+                "scaling": {"max_replica_count": 2, "deadline_seconds": 600}
+            }));
+            common::reply(then, 201, json!({"name": "batch"}));
+        })
+        .await;
+
+    let body = CreateJobDeploymentRequest::builder()
+        .name("batch")
+        .containers(vec![job_container().try_into().unwrap()])
+        .compute(ComputeSpecRequest::builder().name("H100").size(1))
+        .scaling(
+            JobScalingRequest::builder()
+                .max_replica_count(2)
+                .deadline_seconds(600u64),
+        );
+    let job = client
+        .create_job_deployment()
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(job.unwrap().name, "batch");
+    mock.assert_async().await;
+}
+
+/// Go refuses a deadline that is not above zero; so does this SDK, before anything is sent.
+#[tokio::test]
+async fn create_job_deployment_refuses_a_zero_deadline_before_sending() {
+    let (server, client) = common::mock_api().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(201);
+        })
+        .await;
+
+    let body = CreateJobDeploymentRequest::builder()
+        .name("batch")
+        .containers(vec![job_container().try_into().unwrap()])
+        .compute(ComputeSpecRequest::builder().name("H100").size(1))
+        .scaling(JobScalingRequest::builder().max_replica_count(2).deadline_seconds(0u64));
+    let error = client.create_job_deployment().body(body).send().await.unwrap_err();
+    assert!(
+        matches!(&error, datacrunch::Error::InvalidRequest(reason) if reason.contains("deadline_seconds")),
+        "{error:?}"
+    );
+    let without_scaling = CreateJobDeploymentRequest::builder()
+        .name("batch")
+        .containers(vec![job_container().try_into().unwrap()])
+        .compute(ComputeSpecRequest::builder().name("H100").size(1));
+    let error = client
+        .create_job_deployment()
+        .body(without_scaling)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, datacrunch::Error::InvalidRequest(reason) if reason.contains("scaling")),
+        "{error:?}"
+    );
+    assert_eq!(any.calls_async().await, 0);
+}
