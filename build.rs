@@ -13,7 +13,10 @@
 //! `datacrunch::Error` instead of progenitor's error, every path parameter goes through
 //! `crate::path::encode_segment`, which refuses `.` and `..` (see [`adjust_builders`]), and the
 //! generated constructors `Client::new` and `Client::new_with_client`, which would bypass
-//! authentication and retries, are private to the crate (see [`hide_constructors`]).
+//! authentication and retries, are private to the crate (see [`hide_constructors`]). A create
+//! call whose answer carries no id fails with `Error::AcceptedWithoutId` (see [`wrap_send`]), a
+//! property with a declared `default` is always sent (see [`send_declared_defaults`]), and every
+//! list type decodes `null` as an empty list (see [`accept_null_lists`]).
 
 use std::path::PathBuf;
 
