@@ -13,7 +13,10 @@
 //! `datacrunch::Error` instead of progenitor's error, every path parameter goes through
 //! `crate::path::encode_segment`, which refuses `.` and `..` (see [`adjust_builders`]), and the
 //! generated constructors `Client::new` and `Client::new_with_client`, which would bypass
-//! authentication and retries, are private to the crate (see [`hide_constructors`]).
+//! authentication and retries, are private to the crate (see [`hide_constructors`]). A create
+//! call whose answer carries no id fails with `Error::AcceptedWithoutId` (see [`wrap_send`]), a
+//! property with a declared `default` is always sent (see [`send_declared_defaults`]), and every
+//! list type decodes `null` as an empty list (see [`accept_null_lists`]).
 
 use std::path::PathBuf;
 
@@ -24,6 +27,9 @@ pub const TYPE_EXTENSION: &str = "x-datacrunch-type";
 pub fn generate(spec_yaml: &str) -> Result<String, String> {
     let spec: openapiv3::OpenAPI =
         serde_norway::from_str(spec_yaml).map_err(|e| format!("openapi.yaml is not valid OpenAPI 3.0: {e}"))?;
+    // The plain tree too: `openapiv3` cannot tell `default: null` from no default.
+    let tree: serde_json::Value =
+        serde_norway::from_str(spec_yaml).map_err(|e| format!("openapi.yaml is not valid YAML: {e}"))?;
 
     let mut settings = progenitor::GenerationSettings::new();
     settings
@@ -42,6 +48,9 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
     adjust_builders(&mut file)?;
     hide_constructors(&mut file)?;
+    let types = types_module(&mut file)?;
+    send_declared_defaults(types, &tree)?;
+    accept_null_lists(types)?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -140,6 +149,111 @@ fn hide_constructors(file: &mut syn::File) -> Result<(), String> {
     }
 }
 
+/// The items of the generated `types` module.
+fn types_module(file: &mut syn::File) -> Result<&mut Vec<syn::Item>, String> {
+    file.items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or_else(|| "progenitor output has no `types` module".to_owned())
+}
+
+/// The `(schema, property)` pairs of the spec whose property declares a `default`, `null` included.
+fn declared_defaults(tree: &serde_json::Value) -> Vec<(String, String)> {
+    let schemas = tree.pointer("/components/schemas").and_then(|s| s.as_object());
+    let mut pairs = Vec::new();
+    for (schema, body) in schemas.into_iter().flatten() {
+        let properties = body.get("properties").and_then(|p| p.as_object());
+        for (property, declared) in properties.into_iter().flatten() {
+            if declared.get("default").is_some() {
+                pairs.push((schema.clone(), property.clone()));
+            }
+        }
+    }
+    pairs
+}
+
+/// Makes every property with a declared `default` always part of the request body.
+///
+/// A `default` in openapi.yaml says what the SDK sends when the caller sets nothing, because the
+/// API expects the field (`ssh_key_ids: []`, `scaling: null`). progenitor leaves out empty
+/// arrays and `None` (`skip_serializing_if`), and drops a default equal to the type's own
+/// default, so the field would silently vanish; this removes the `skip_serializing_if`. Fails when
+/// a declared field is not in the generated code, so a rename cannot skip it.
+fn send_declared_defaults(types: &mut [syn::Item], tree: &serde_json::Value) -> Result<(), String> {
+    use syn::ext::IdentExt;
+    for (schema, property) in declared_defaults(tree) {
+        let field = types
+            .iter_mut()
+            .find_map(|item| match item {
+                syn::Item::Struct(s) if s.ident == schema => Some(&mut s.fields),
+                _ => None,
+            })
+            .and_then(|fields| {
+                fields
+                    .iter_mut()
+                    .find(|f| f.ident.as_ref().is_some_and(|i| i.unraw() == property))
+            })
+            .ok_or_else(|| format!("no generated field `{schema}.{property}` for its declared default"))?;
+        for attr in &mut field.attrs {
+            if attr.path().is_ident("serde") {
+                keep_serde_args(attr, |meta| !meta.path().is_ident("skip_serializing_if"))?;
+            }
+        }
+        field.attrs.retain(|attr| !is_empty_serde(attr));
+    }
+    Ok(())
+}
+
+/// Keeps only the arguments of a `#[serde(..)]` attribute that `keep` accepts.
+fn keep_serde_args(attr: &mut syn::Attribute, keep: impl Fn(&syn::Meta) -> bool) -> Result<(), String> {
+    type Args = syn::punctuated::Punctuated<syn::Meta, syn::Token![,]>;
+    let args = attr
+        .parse_args_with(Args::parse_terminated)
+        .map_err(|e| format!("a generated #[serde(..)] does not parse: {e}"))?;
+    let kept: Vec<syn::Meta> = args.into_iter().filter(|meta| keep(meta)).collect();
+    *attr = syn::parse_quote!(#[serde(#(#kept),*)]);
+    Ok(())
+}
+
+/// `#[serde()]`.
+fn is_empty_serde(attr: &syn::Attribute) -> bool {
+    matches!(&attr.meta, syn::Meta::List(list) if list.path.is_ident("serde") && list.tokens.is_empty())
+}
+
+/// Lets every list type (a component schema that is an array, generated as `struct X(pub Vec<T>)`)
+/// decode `null` as an empty list: the API answers an empty list with `null` or no body at all
+/// (which the transport turns into `null`).
+fn accept_null_lists(types: &mut [syn::Item]) -> Result<(), String> {
+    let mut adjusted = 0;
+    for item in types {
+        let syn::Item::Struct(list) = item else { continue };
+        let syn::Fields::Unnamed(fields) = &mut list.fields else {
+            continue;
+        };
+        if fields.unnamed.len() != 1 {
+            continue;
+        }
+        let Some(field) = fields.unnamed.first_mut() else {
+            continue;
+        };
+        let is_vec =
+            matches!(&field.ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Vec"));
+        if is_vec {
+            field
+                .attrs
+                .push(syn::parse_quote!(#[serde(deserialize_with = "crate::types::null_as_empty")]));
+            adjusted += 1;
+        }
+    }
+    match adjusted {
+        0 => Err("progenitor output has no list type (`struct X(pub Vec<T>)`)".to_owned()),
+        _ => Ok(()),
+    }
+}
+
 /// Turns the generated `send` into the private `send_unwrapped` and returns the public wrapper.
 fn wrap_send(generated: &mut syn::ImplItemFn) -> Result<syn::ImplItemFn, String> {
     let syn::ReturnType::Type(_, output) = &generated.sig.output else {
@@ -158,12 +272,25 @@ fn wrap_send(generated: &mut syn::ImplItemFn) -> Result<syn::ImplItemFn, String>
     let body = guard_path_segments(quote::ToTokens::to_token_stream(&generated.block));
     generated.block = syn::parse2(body).map_err(|e| format!("rewritten `send` body does not parse: {e}"))?;
     let unwrapped = quote::format_ident!("{UNWRAPPED_SEND}");
+    let convert = if answers_created_id(&success) {
+        quote::quote!(crate::error::created_id_error)
+    } else {
+        quote::quote!(crate::Error::from)
+    };
     Ok(syn::parse_quote! {
         #(#docs)*
         pub async fn send(self) -> Result<#success, crate::Error> {
-            self.#unwrapped().await.map_err(crate::Error::from)
+            self.#unwrapped().await.map_err(#convert)
         }
     })
+}
+
+/// Whether a success type is the id of a created resource (`ResponseValue<CreatedId<..>>`): such
+/// an answer without a readable id is `Error::AcceptedWithoutId`, not a decode failure.
+fn answers_created_id(success: &syn::Type) -> bool {
+    quote::ToTokens::to_token_stream(success)
+        .into_iter()
+        .any(|token| matches!(&token, proc_macro2::TokenTree::Ident(ident) if ident == "CreatedId"))
 }
 
 /// `T` in `Result<T, E>`.

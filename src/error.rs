@@ -28,7 +28,8 @@ pub struct ApiError {
     pub code: Option<ErrorCode>,
     /// The human-readable message, or the whole body when it was not `{code, message}`.
     pub message: String,
-    /// More about the error when the body had a `details` object, such as the rejected field.
+    /// More about the error when the body had `details`, such as the rejected field: any JSON
+    /// value (an object, or a string as the Go SDK declares it); `null` is `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Box<serde_json::Value>>,
 }
@@ -66,7 +67,7 @@ impl<'de> Deserialize<'de> for ApiError {
         };
         let details = body
             .get("details")
-            .filter(|details| details.is_object())
+            .filter(|details| !details.is_null())
             .cloned()
             .map(Box::new);
         Ok(Self { code, message, details })
@@ -118,6 +119,12 @@ pub enum Error {
     },
     /// A status the API description does not list (1xx or 3xx).
     UnexpectedStatus(http::StatusCode),
+    /// A create call was accepted (a 2xx answer) but the answer carried no id: the new resource
+    /// may exist even though it cannot be named. List the resources before creating it again.
+    AcceptedWithoutId {
+        /// The start of the answer's body; empty when it had none.
+        body: String,
+    },
     /// The request could not be built, such as a missing required field or a path value of
     /// `..`; nothing was sent.
     InvalidRequest(String),
@@ -250,6 +257,10 @@ impl fmt::Display for Error {
             Self::Middleware(error) => write!(f, "middleware failed: {error}"),
             Self::Decode { reason, body } => write!(f, "unexpected response body ({reason}): {body}"),
             Self::UnexpectedStatus(status) => write!(f, "unexpected response status {status}"),
+            Self::AcceptedWithoutId { body } => write!(
+                f,
+                "the API accepted the request but answered with no id (the resource may exist): {body:?}"
+            ),
             Self::InvalidRequest(reason) => write!(f, "invalid request: {reason}"),
             Self::Config(reason) => write!(f, "invalid configuration: {reason}"),
             Self::UnreachableState { resource, status } => {
@@ -349,5 +360,21 @@ impl From<progenitor_client::Error<ApiError>> for Error {
             P::InvalidRequest(reason) => Self::InvalidRequest(reason),
             P::Custom(reason) => Self::Middleware(Arc::from(Box::<dyn StdError + Send + Sync>::from(reason))),
         }
+    }
+}
+
+/// The error of a create call (whose answer is a [`crate::types::CreatedId`]): an answer that
+/// decodes to no id is [`Error::AcceptedWithoutId`], everything else converts as usual.
+pub(crate) fn created_id_error(error: progenitor_client::Error<ApiError>) -> Error {
+    match error {
+        // The transport turns an answer without a body into `null`.
+        progenitor_client::Error::InvalidResponsePayload(body, _) => Error::AcceptedWithoutId {
+            body: if body.as_ref() == b"null" {
+                String::new()
+            } else {
+                excerpt(&body)
+            },
+        },
+        other => other.into(),
     }
 }

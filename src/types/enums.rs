@@ -61,6 +61,7 @@ open_enums! {
         Fin02 = "FIN-02",
         Fin03 = "FIN-03",
         Ice01 = "ICE-01",
+        Nor01 = "NOR-01",
     }
 
     /// An OS image type; the API also accepts the id of a detached OS volume where an image is
@@ -97,6 +98,9 @@ open_enums! {
         Error = "error",
         NoCapacity = "no_capacity",
         NotFound = "notfound",
+        /// The API itself does not know the instance's state (the Go SDK's `unknown`); not to be
+        /// confused with [`Self::Unknown`], a value this SDK does not know.
+        StatusUnknown = "unknown",
     }
 
     /// An action on one or more instances (`PUT /instances`).

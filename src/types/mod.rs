@@ -17,5 +17,6 @@ pub use crate::error::ApiError;
 pub use crate::generated::types::*;
 pub use enums::*;
 pub use ids::{ClusterId, InstanceId, SshKeyId, StartupScriptId, VolumeId};
-pub use numbers::{Decimal, FlexibleBool, InvalidDecimal, WholeNumber};
-pub use shapes::{CreatedId, IdList, Maybe, SingleItem};
+pub use numbers::{Decimal, FlexibleBool, InvalidDecimal, SpotFlag, WholeNumber};
+pub(crate) use shapes::null_as_empty;
+pub use shapes::{CreatedId, IdList, Maybe, SingleItem, VolumeActionAnswer};

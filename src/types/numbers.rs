@@ -313,3 +313,34 @@ impl<'de> Deserialize<'de> for FlexibleBool {
         deserializer.deserialize_any(BoolVisitor)
     }
 }
+
+/// The spot flag of an availability query, sent under both names the API has used.
+///
+/// The 2023 document and the Python SDK send `isSpot`, the Go SDK sends `is_spot`; a server that
+/// reads only the other name would silently answer with on-demand availability. This flag is
+/// written as both, with the same value: `?is_spot=true&isSpot=true`.
+///
+/// ```
+/// # async fn run(client: datacrunch::Client) -> Result<(), datacrunch::Error> {
+/// let spot = client.get_all_availability().is_spot(true).send().await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SpotFlag(pub bool);
+
+impl From<bool> for SpotFlag {
+    fn from(value: bool) -> Self {
+        Self(value)
+    }
+}
+
+impl Serialize for SpotFlag {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut both = serializer.serialize_struct("SpotFlag", 2)?;
+        both.serialize_field("is_spot", &self.0)?;
+        both.serialize_field("isSpot", &self.0)?;
+        both.end()
+    }
+}

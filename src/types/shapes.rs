@@ -6,6 +6,8 @@ use std::ops::Deref;
 use serde::de::{Deserializer, Error as _};
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::VolumeId;
+
 /// The id returned by a create endpoint, however the API wrote it.
 ///
 /// `POST /instances`, `/volumes`, `/sshkeys` and `/scripts` answer with the new id as bare text;
@@ -131,6 +133,51 @@ impl<'de, T: Deserialize<'de> + From<String>> Deserialize<'de> for IdList<T> {
     }
 }
 
+/// What a volume action (`PUT /volumes`) answered, kept as it arrived.
+///
+/// Only a clone answers with something to read, the ids of the new volumes; attach, detach,
+/// rename, resize, delete and restore answer with no body, `{}` or anything else, and none of
+/// those answers is an error. [`Self::cloned_ids`] reads the ids of a clone.
+///
+/// ```
+/// use datacrunch::types::{VolumeActionAnswer, VolumeId};
+///
+/// let clone: VolumeActionAnswer = serde_json::from_str(r#"["v-1","v-2"]"#).unwrap();
+/// assert_eq!(clone.cloned_ids().unwrap().len(), 2);
+/// let attach: VolumeActionAnswer = serde_json::from_str("{}").unwrap();
+/// assert!(attach.cloned_ids().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct VolumeActionAnswer(serde_json::Value);
+
+impl VolumeActionAnswer {
+    /// The ids of the volumes a clone created: from a JSON array, or one id as text; an answer
+    /// without a body has none. Any other body is [`crate::Error::Decode`].
+    pub fn cloned_ids(&self) -> Result<IdList<VolumeId>, crate::Error> {
+        IdList::deserialize(&self.0).map_err(|error| crate::Error::Decode {
+            reason: format!("not the ids of cloned volumes: {error}"),
+            body: crate::error::excerpt(self.0.to_string().as_bytes()),
+        })
+    }
+
+    /// The body as it arrived (`null` when there was none).
+    pub fn body(&self) -> &serde_json::Value {
+        &self.0
+    }
+}
+
+impl Serialize for VolumeActionAnswer {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for VolumeActionAnswer {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(deserializer).map(Self)
+    }
+}
+
 /// One item that the API may wrap in a one-element array.
 ///
 /// `GET /sshkeys/{id}` and `GET /scripts/{id}` answer `[ {...} ]`; this type accepts that and a
@@ -205,3 +252,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for SingleItem<T> {
 /// assert!(empty.is_none());
 /// ```
 pub type Maybe<T> = Option<T>;
+
+/// Decodes a list that the API may send as `null` (or, through the transport, as no body at
+/// all): `null` is an empty list. build.rs puts it on every generated list type.
+pub(crate) fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
+    Option::<Vec<T>>::deserialize(deserializer).map(Option::unwrap_or_default)
+}

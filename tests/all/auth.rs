@@ -162,7 +162,8 @@ async fn a_401_on_post_replays_the_identical_body() {
         "image": "ubuntu-24.04-cuda-12.8-open-docker",
         "hostname": "trainer",
         "description": "training box",
-        "location_code": "FIN-03"
+        "location_code": "FIN-03",
+        "ssh_key_ids": []
     });
     let rejected = server.mock(|when, then| {
         when.method(POST)

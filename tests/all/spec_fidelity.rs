@@ -296,7 +296,7 @@ async fn a_volume_clone_answering_bare_text_yields_the_id() {
     let ids = client.volume_action().body(body).send().await.unwrap().into_inner();
 
     assert_eq!(
-        ids.into_inner(),
+        ids.cloned_ids().unwrap().into_inner(),
         [VolumeId::from("7d1e0000-0000-4000-8000-00000000c10e")]
     );
     mock.assert_async().await;
@@ -384,7 +384,9 @@ fn a_cluster_without_description_sends_an_empty_one() {
     assert_eq!(sent["description"], "");
 }
 
-/// Both official SDKs always send `is_spot` and the registry settings of a new deployment.
+/// Both official SDKs always send `is_spot` and the registry settings of a new deployment; an
+/// unset `scaling` goes as `null`, as the Python SDK posts it (`containers/_containers.py:414`
+/// defaults it to `None`, `:822` posts `to_dict()`, which keeps `None`).
 #[tokio::test]
 async fn a_new_deployment_sends_is_spot_and_registry_settings_by_default() {
     let (server, client) = common::mock_api().await;
@@ -395,6 +397,7 @@ async fn a_new_deployment_sends_is_spot_and_registry_settings_by_default() {
                 "is_spot": false,
                 "compute": {"name": "H100", "size": 1},
                 "container_registry_settings": {"is_private": false},
+                "scaling": null,
                 "containers": [{"image": "ghcr.io/acme/whisper:1.4", "exposed_port": 8000}]
             }));
             common::reply(

@@ -248,13 +248,13 @@ fn invalid_base_urls_are_rejected_when_building() {
 async fn path_values_are_one_encoded_segment_each() {
     let (server, client) = common::mock_api().await;
     let mock = server.mock(|when, then| {
-        when.method(DELETE).path("/v1/volumes/v%207/tags/team%2Fml%3Fx%23y");
+        when.method(DELETE).path("/v1/volumes/v%207/tags/team%20ml%3Fx%23y%25");
         then.status(204);
     });
     let response = client
         .delete_volume_tag()
         .id("v 7")
-        .key("team/ml?x#y")
+        .key("team ml?x#y%")
         .send()
         .await
         .unwrap();
@@ -278,6 +278,29 @@ async fn dot_segments_and_empty_path_values_are_refused_before_sending() {
     }
     let error = client.get_instance_by_id().id("..").send().await.unwrap_err();
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+    assert_eq!(any.calls(), 0);
+}
+
+/// A `/` or `\` stays a separator for some proxies even when percent-encoded, and no id, key or
+/// name contains one or a control character: such values are refused, not encoded.
+#[tokio::test]
+async fn separators_and_control_characters_in_path_values_are_refused_before_sending() {
+    let (server, client) = common::mock_api().await;
+    let any = server.mock(|when, then| {
+        when.any_request();
+        then.status(204);
+    });
+    for key in ["../x", "team/ml", "..\\x", "a\\b", "line\nbreak", "nul\u{0}"] {
+        let error = client.delete_volume_tag().id("v-7").key(key).send().await.unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidRequest(reason) if reason.contains("control character")),
+            "{key:?}: {error:?}"
+        );
+    }
+    for id in ["v/7", "v\\7"] {
+        let error = client.get_volume_by_id().id(id).send().await.unwrap_err();
+        assert!(matches!(error, Error::InvalidRequest(_)), "{id:?}: {error:?}");
+    }
     assert_eq!(any.calls(), 0);
 }
 

@@ -326,7 +326,7 @@ async fn get_cluster_images_for_a_cluster_type() {
 
     let images = client
         .get_cluster_images()
-        .instance_type("16B200")
+        .instance_type(ClusterType::B200x16)
         .send()
         .await
         .unwrap()
@@ -549,7 +549,8 @@ async fn get_all_availability_for_spot_in_one_location() {
             when.method(GET)
                 .path("/v1/instance-availability")
                 .query_param("is_spot", "true")
-                .query_param("location_code", "FIN-02");
+                .query_param("location_code", "FIN-02")
+                .is_true(|request| request.uri().query() == Some("is_spot=true&isSpot=true&location_code=FIN-02"));
             common::reply(
                 then,
                 200,
@@ -589,7 +590,8 @@ async fn get_availability_bare_boolean() {
             when.method(GET)
                 .path("/v1/instance-availability/8H100.80S.240V")
                 .query_param("is_spot", "false")
-                .query_param("location_code", "ICE-01");
+                .query_param("location_code", "ICE-01")
+                .is_true(|request| request.uri().query() == Some("is_spot=false&isSpot=false&location_code=ICE-01"));
             then.status(200).header("content-type", JSON).body("false");
         })
         .await;
@@ -954,7 +956,8 @@ async fn deploy_instance_minimal_body_and_json_string_id() {
                 "image": "ubuntu-24.04",
                 "hostname": "cpu-1",
                 "description": "cpu box",
-                "location_code": "FIN-03"
+                "location_code": "FIN-03",
+                "ssh_key_ids": []
             }));
             then.status(200)
                 .header("content-type", JSON)
@@ -1683,4 +1686,243 @@ async fn get_cluster_long_term_periods_upper_case_error_code() {
     assert_eq!(error.code, Some(ErrorCode::Unknown("INVALID_REQUEST".into())));
     assert_eq!(error.message, "Bad period filter");
     mock.assert_async().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests exactly as the API expects them, answers that carry nothing (issue 17)
+// ---------------------------------------------------------------------------------------------
+
+/// Without the flag nothing about spot is sent, under either name.
+#[tokio::test]
+async fn get_all_availability_without_spot_sends_no_flag() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/instance-availability")
+                .is_true(|request| request.uri().query().is_none());
+            common::reply(then, 200, json!([]));
+        })
+        .await;
+
+    let availability = client.get_all_availability().send().await.unwrap().into_inner();
+    assert!(availability.is_empty());
+    mock.assert_async().await;
+}
+
+/// Both SDKs always send `ssh_key_ids` for a cluster (Python `[]`), so a cluster without keys
+/// sends an empty list rather than leaving the field out.
+#[tokio::test]
+async fn create_cluster_without_keys_sends_an_empty_key_list() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/clusters").json_body(json!({
+                "cluster_type": "32H200",
+                "image": "ubuntu-22.04-cuda-12.4-cluster",
+                "hostname": "h200-cluster",
+                "description": "",
+                "location_code": "FIN-01",
+                "shared_volume": {"name": "s", "size": 30000},
+                "ssh_key_ids": []
+            }));
+            common::reply(then, 201, json!({"id": "c0ffee00-0000-4000-8000-0000000000c3"}));
+        })
+        .await;
+
+    let body = CreateClusterRequest::builder()
+        .cluster_type(ClusterType::H200x32)
+        .image("ubuntu-22.04-cuda-12.4-cluster")
+        .hostname("h200-cluster")
+        .location_code(LocationCode::Fin01)
+        .shared_volume(ClusterSharedVolumeRequest::builder().name("s").size(30000));
+    let id = client.create_cluster().body(body).send().await.unwrap().into_inner();
+    assert_eq!(id.as_str(), "c0ffee00-0000-4000-8000-0000000000c3");
+    mock.assert_async().await;
+}
+
+/// Keys that are set go as they are.
+#[tokio::test]
+async fn deploy_instance_with_keys_sends_them() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/instances").json_body(json!({
+                "instance_type": "CPU.4V.16G",
+                "image": "ubuntu-24.04",
+                "hostname": "cpu-1",
+                "description": "cpu box",
+                "location_code": "FIN-03",
+                "ssh_key_ids": ["k-1", "k-2"]
+            }));
+            then.status(202).header("content-type", "text/plain").body("i-keys");
+        })
+        .await;
+
+    let body = minimal_deploy().ssh_key_ids(vec!["k-1".into(), "k-2".into()]);
+    let id = client.deploy_instance().body(body).send().await.unwrap().into_inner();
+    assert_eq!(id.as_str(), "i-keys");
+    mock.assert_async().await;
+}
+
+/// No SDK gets an id from a create call answered 2xx without one; the caller learns that the
+/// request was accepted (the instance may exist), not that a body failed to decode.
+#[tokio::test]
+async fn deploy_instance_accepted_without_a_body_is_a_typed_error() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/instances");
+            then.status(202);
+        })
+        .await;
+
+    let error = client
+        .deploy_instance()
+        .body(minimal_deploy())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, datacrunch::Error::AcceptedWithoutId { body } if body.is_empty()),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("accepted the request"), "{error}");
+    mock.assert_async().await;
+}
+
+/// An answer without an id in it (here `{}`) is the same typed error, with the body kept.
+#[tokio::test]
+async fn create_cluster_accepted_with_an_object_without_id_is_a_typed_error() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/clusters");
+            common::reply(then, 201, json!({"status": "ordered"}));
+        })
+        .await;
+
+    let body = CreateClusterRequest::builder()
+        .cluster_type(ClusterType::H200x16)
+        .image("ubuntu-22.04-cuda-12.4-cluster")
+        .hostname("c")
+        .location_code(LocationCode::Fin03)
+        .shared_volume(ClusterSharedVolumeRequest::builder().name("s").size(100));
+    let error = client.create_cluster().body(body).send().await.unwrap_err();
+    assert!(
+        matches!(&error, datacrunch::Error::AcceptedWithoutId { body } if body == r#"{"status":"ordered"}"#),
+        "{error:?}"
+    );
+    mock.assert_async().await;
+}
+
+/// A read that answers with something that is not an id stays a decode error: only create
+/// calls answer with a new id.
+#[tokio::test]
+async fn a_read_with_a_bad_body_stays_a_decode_error() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/balance");
+            common::reply(then, 200, json!({"currency": "usd"}));
+        })
+        .await;
+
+    let error = client.get_balance().send().await.unwrap_err();
+    assert!(matches!(error, datacrunch::Error::Decode { .. }), "{error:?}");
+    mock.assert_async().await;
+}
+
+/// Go accepts a list answered with `null`; so does every list here, and an empty body too.
+#[tokio::test]
+async fn list_answers_of_null_or_no_body_are_empty_lists() {
+    let (server, client) = common::mock_api().await;
+    let instances = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/instances");
+            then.status(200).header("content-type", JSON).body("null");
+        })
+        .await;
+    let clusters = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/clusters");
+            then.status(200);
+        })
+        .await;
+    let locations = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/locations");
+            then.status(200).header("content-type", JSON).body("");
+        })
+        .await;
+
+    assert!(client.get_all_instances().send().await.unwrap().is_empty());
+    assert!(client.get_clusters().send().await.unwrap().is_empty());
+    assert!(client.get_locations().send().await.unwrap().is_empty());
+    instances.assert_async().await;
+    clusters.assert_async().await;
+    locations.assert_async().await;
+}
+
+/// Go's `unknown` status and the NOR-01 location decode as known values.
+#[tokio::test]
+async fn an_instance_in_status_unknown_at_nor_01_decodes_as_known_values() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/instances/i-nor");
+            common::reply(
+                then,
+                200,
+                json!({
+                    "id": "i-nor",
+                    "instance_type": "1H100.80S.22V",
+                    "status": "unknown",
+                    "hostname": "north",
+                    "location": "NOR-01"
+                }),
+            );
+        })
+        .await;
+
+    let instance = client
+        .get_instance_by_id()
+        .id("i-nor")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(instance.status, InstanceStatus::StatusUnknown);
+    assert!(instance.status.is_known());
+    assert_eq!(instance.status.to_string(), "unknown");
+    assert_eq!(instance.location, Some(LocationCode::Nor01));
+    mock.assert_async().await;
+}
+
+/// The Go SDK declares `details` a string; objects, arrays and strings all decode.
+#[tokio::test]
+async fn error_details_of_any_shape_are_kept() {
+    let (server, client) = common::mock_api().await;
+    for (id, details) in [
+        ("i-1", json!("hostname is taken")),
+        ("i-2", json!({"field": "hostname"})),
+        ("i-3", json!(["hostname", "description"])),
+    ] {
+        let details_sent = details.clone();
+        let mock = server
+            .mock_async(move |when, then| {
+                when.method(GET).path(format!("/v1/instances/{id}"));
+                common::reply(
+                    then,
+                    400,
+                    json!({"code": "invalid_request", "message": "bad", "details": details_sent}),
+                );
+            })
+            .await;
+        let (status, error) = common::api_error(client.get_instance_by_id().id(id).send().await.unwrap_err());
+        assert_eq!(status, 400);
+        assert_eq!(error.code, Some(ErrorCode::InvalidRequest));
+        assert_eq!(error.details.as_deref(), Some(&details), "{id}");
+        mock.assert_async().await;
+    }
 }

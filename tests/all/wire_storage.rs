@@ -6,10 +6,12 @@ use crate::common;
 use datacrunch::types::{
     AddSshKeyRequest, AddStartupScriptRequest, CreateJobDeploymentRequest, CreateVolumeRequest, Currency,
     DeleteSshKeysRequest, DeleteStartupScriptsRequest, DeleteVolumeRequest, EnvVarType, ErrorCode, InstanceId,
-    InstanceStatus, InstanceType, JobComputeRequest, JobContainerImageRef, JobContainerRequest, JobEnvVar,
-    JobHealthcheckRequest, JobRegistrySettings, JobScalingRequest, JobStatus, JobVolumeMountRequest, LocationCode,
+    InstanceStatus, InstanceType, JobContainerRequest, JobScalingChanges, JobScalingRequest, JobStatus, LocationCode,
     SshKeyId, StartupScriptId, TagRequest, UpdateJobDeploymentRequest, VolumeActionKind, VolumeActionRequest,
     VolumeActionTarget, VolumeId, VolumeMountType, VolumeSshKeyIds, VolumeStatus, VolumeType,
+};
+use datacrunch::types::{
+    ComputeSpecRequest, ContainerImageField, EnvVar, HealthcheckRequest, RegistrySettings, VolumeMountRequest,
 };
 use httpmock::prelude::*;
 use serde_json::json;
@@ -258,7 +260,7 @@ async fn get_scripts_lists_scripts() {
 
     assert_eq!(scripts.len(), 2);
     assert_eq!(scripts[0].id, StartupScriptId::from("s-100"));
-    assert!(scripts[0].script.contains("nvtop"));
+    assert!(scripts[0].script.as_deref().unwrap().contains("nvtop"));
     assert_eq!(scripts[1].created_at.as_deref(), Some("2025-06-01T08:00:00Z"));
     mock.assert_async().await;
 }
@@ -280,7 +282,7 @@ async fn get_script_by_id_unwraps_a_one_element_array() {
     let script = client.get_script_by_id().id("s-300").send().await.unwrap().into_inner();
 
     assert_eq!(script.name, "warm cache");
-    assert_eq!(script.script, "echo warm");
+    assert_eq!(script.script.as_deref(), Some("echo warm"));
     mock.assert_async().await;
 }
 
@@ -718,7 +720,7 @@ async fn volume_action_clone_of_one_volume_returns_the_new_id() {
         .location_code(LocationCode::Fin01);
     let ids = client.volume_action().body(body).send().await.unwrap().into_inner();
 
-    assert_eq!(ids.into_inner(), [VolumeId::from("v-clone-1")]);
+    assert_eq!(ids.cloned_ids().unwrap().into_inner(), [VolumeId::from("v-clone-1")]);
     mock.assert_async().await;
 }
 
@@ -739,7 +741,7 @@ async fn volume_action_clone_of_several_volumes_returns_every_new_id() {
         .action(VolumeActionKind::Clone);
     let ids = client.volume_action().body(body).send().await.unwrap().into_inner();
 
-    let ids = ids.into_inner();
+    let ids = ids.cloned_ids().unwrap().into_inner();
     assert_eq!(ids, [VolumeId::from("v-a-clone"), VolumeId::from("v-b-clone")]);
     mock.assert_async().await;
 }
@@ -790,7 +792,7 @@ async fn volume_action_attach_accepts_an_empty_202() {
     let response = client.volume_action().body(body).send().await.unwrap();
 
     assert_eq!(response.status(), 202);
-    assert!(response.into_inner().is_empty());
+    assert!(response.into_inner().cloned_ids().unwrap().is_empty());
     mock.assert_async().await;
 }
 
@@ -1075,9 +1077,9 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
     let container: JobContainerRequest = JobContainerRequest::builder()
         .name("embedder".to_string())
         .image("ghcr.io/acme/embedder:2.3.1")
-        .exposed_port(9000)
+        .exposed_port(Some(9000))
         .healthcheck(
-            JobHealthcheckRequest::builder()
+            HealthcheckRequest::builder()
                 .enabled(true)
                 .port(9001)
                 .path("/ready".to_string())
@@ -1086,7 +1088,7 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
                 .unwrap(),
         )
         .env(vec![
-            JobEnvVar::builder()
+            EnvVar::builder()
                 .name("BATCH")
                 .value_or_reference_to_secret("64")
                 .type_(EnvVarType::Plain)
@@ -1094,7 +1096,7 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
                 .unwrap(),
         ])
         .volume_mounts(vec![
-            JobVolumeMountRequest::builder()
+            VolumeMountRequest::builder()
                 .type_(VolumeMountType::Memory)
                 .mount_path("/dev/shm")
                 .size_in_mb(1024)
@@ -1106,18 +1108,15 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
     let body = CreateJobDeploymentRequest::builder()
         .name("embed-corpus")
         .containers(vec![container])
-        .compute(JobComputeRequest::builder().name("H100").size(1))
+        .compute(ComputeSpecRequest::builder().name("H100").size(1))
         .scaling(
             JobScalingRequest::builder()
                 .max_replica_count(4)
-                .queue_message_ttl_seconds(900)
-                .deadline_seconds(3600)
-                .try_into()
-                .map(Some)
-                .unwrap(),
+                .queue_message_ttl_seconds(Some(900))
+                .deadline_seconds(3600u64),
         )
         .container_registry_settings(
-            JobRegistrySettings::builder()
+            RegistrySettings::builder()
                 .is_private(false)
                 .try_into()
                 .map(Some)
@@ -1138,7 +1137,7 @@ async fn create_job_deployment_sends_the_definition_and_reads_the_job() {
         Some("https://containers.example.test/embed-corpus")
     );
     let image = match &job.containers.as_ref().unwrap()[0].image {
-        JobContainerImageRef::JobContainerImage(image) => image,
+        ContainerImageField::ContainerImage(image) => image,
         other => panic!("expected an image object, got {other:?}"),
     };
     assert_eq!(image.image, "ghcr.io/acme/embedder:2.3.1");
@@ -1192,10 +1191,10 @@ async fn get_job_deployment_by_name_accepts_a_plain_image_and_every_mount_type()
     let container = &job.containers.as_ref().unwrap()[0];
     assert_eq!(
         container.image,
-        JobContainerImageRef::String("docker.io/acme/renderer:7".into())
+        ContainerImageField::String("docker.io/acme/renderer:7".into())
     );
     assert_eq!(container.exposed_port, Some(8000.into()));
-    assert_eq!(container.env.as_ref().unwrap()[0].type_, Some(EnvVarType::Secret));
+    assert_eq!(container.env.as_ref().unwrap()[0].type_, EnvVarType::Secret);
     let mounts = container.volume_mounts.as_ref().unwrap();
     assert_eq!(mounts[1].volume_id, Some(VolumeId::from("v-sfs-1")));
     assert_eq!(mounts[2].file_names.as_ref().unwrap().len(), 2);
@@ -1256,7 +1255,7 @@ async fn update_job_deployment_sends_only_the_changed_parts() {
         .await;
 
     let body = UpdateJobDeploymentRequest::builder().scaling(
-        JobScalingRequest::builder()
+        JobScalingChanges::builder()
             .max_replica_count(8)
             .try_into()
             .map(Some)
@@ -1413,4 +1412,216 @@ async fn purge_job_deployment_queue_accepts_an_empty_202() {
 
     assert_eq!(response.status(), 202);
     mock.assert_async().await;
+}
+
+// ---------------------------------------------------------------- Issue 17: answers without ids, bodies sent in full
+
+/// A create call answered 2xx without an id is `Error::AcceptedWithoutId`: the resource may
+/// exist, which a decode failure would not say.
+#[tokio::test]
+async fn create_calls_accepted_without_an_id_say_so() {
+    let (server, client) = common::mock_api().await;
+    let volumes = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/volumes");
+            then.status(202);
+        })
+        .await;
+    let keys = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/sshkeys");
+            then.status(201).header("content-type", "text/plain").body("");
+        })
+        .await;
+    let scripts = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/scripts");
+            common::reply(then, 200, json!(null));
+        })
+        .await;
+
+    let volume = CreateVolumeRequest::builder()
+        .type_(VolumeType::Nvme)
+        .name("data")
+        .size(10)
+        .location_code(LocationCode::Fin03);
+    let errors = [
+        client.create_volume().body(volume).send().await.unwrap_err(),
+        client
+            .add_ssh_keys()
+            .body(AddSshKeyRequest::builder().name("n").key("ssh-ed25519 AAAA"))
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .add_scripts()
+            .body(AddStartupScriptRequest::builder().name("n").script("#!/bin/sh"))
+            .send()
+            .await
+            .unwrap_err(),
+    ];
+    for error in errors {
+        assert!(
+            matches!(&error, datacrunch::Error::AcceptedWithoutId { body } if body.is_empty()),
+            "{error:?}"
+        );
+    }
+    volumes.assert_async().await;
+    keys.assert_async().await;
+    scripts.assert_async().await;
+}
+
+/// The API's own example of the paginated `/scripts` list has items with only `id` and `name`.
+#[tokio::test]
+async fn get_scripts_accepts_items_without_their_script() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/scripts");
+            common::reply(then, 200, json!([{"id": "s-1", "name": "install drivers"}]));
+        })
+        .await;
+
+    let scripts = client.get_scripts().send().await.unwrap().into_inner();
+    assert_eq!(scripts.len(), 1);
+    assert_eq!(scripts[0].name, "install drivers");
+    assert_eq!(scripts[0].script, None);
+    mock.assert_async().await;
+}
+
+/// Actions other than clone may answer `{}` or anything else; only a clone's answer is read.
+#[tokio::test]
+async fn volume_action_detach_accepts_any_body() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path("/v1/volumes")
+                .json_body(json!({"id": "v-1", "action": "detach", "instance_id": "i-1"}));
+            common::reply(then, 202, json!({}));
+        })
+        .await;
+
+    let body = VolumeActionRequest::builder()
+        .id(VolumeId::from("v-1"))
+        .action(VolumeActionKind::Detach)
+        .instance_id(InstanceId::from("i-1"));
+    let answer = client.volume_action().body(body).send().await.unwrap().into_inner();
+    assert_eq!(answer.body(), &json!({}));
+    let error = answer.cloned_ids().unwrap_err();
+    assert!(
+        matches!(&error, datacrunch::Error::Decode { body, .. } if body == "{}"),
+        "{error:?}"
+    );
+    mock.assert_async().await;
+}
+
+/// A clone answered with one id as bare text.
+#[tokio::test]
+async fn volume_action_clone_answered_with_bare_text() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path("/v1/volumes")
+                .json_body(json!({"id": "v-1", "action": "clone"}));
+            then.status(202).header("content-type", "text/plain").body("v-1-copy");
+        })
+        .await;
+
+    let body = VolumeActionRequest::builder()
+        .id(VolumeId::from("v-1"))
+        .action(VolumeActionKind::Clone);
+    let answer = client.volume_action().body(body).send().await.unwrap().into_inner();
+    assert_eq!(answer.cloned_ids().unwrap().into_inner(), [VolumeId::from("v-1-copy")]);
+    mock.assert_async().await;
+}
+
+fn job_container() -> datacrunch::types::builder::JobContainerRequest {
+    JobContainerRequest::builder().image("ghcr.io/acme/batch:1.0").env(vec![
+        EnvVar::builder()
+            .name("MODE")
+            .value_or_reference_to_secret("fast")
+            .type_(EnvVarType::Plain)
+            .try_into()
+            .unwrap(),
+    ])
+}
+
+/// A job container needs no port (Go omits it); scaling is always sent, and an env var always
+/// carries its type, as both SDKs send them.
+#[tokio::test]
+async fn create_job_deployment_minimal_body() {
+    let (server, client) = common::mock_api().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/job-deployments").json_body(json!({
+                "name": "batch",
+                "containers": [{
+                    "image": "ghcr.io/acme/batch:1.0",
+                    "env": [{"name": "MODE", "value_or_reference_to_secret": "fast", "type": "plain"}]
+                }],
+                "compute": {"name": "H100", "size": 1},
+                "scaling": {"max_replica_count": 2, "deadline_seconds": 600}
+            }));
+            common::reply(then, 201, json!({"name": "batch"}));
+        })
+        .await;
+
+    let body = CreateJobDeploymentRequest::builder()
+        .name("batch")
+        .containers(vec![job_container().try_into().unwrap()])
+        .compute(ComputeSpecRequest::builder().name("H100").size(1))
+        .scaling(
+            JobScalingRequest::builder()
+                .max_replica_count(2)
+                .deadline_seconds(600u64),
+        );
+    let job = client
+        .create_job_deployment()
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(job.unwrap().name, "batch");
+    mock.assert_async().await;
+}
+
+/// Go refuses a deadline that is not above zero; so does this SDK, before anything is sent.
+#[tokio::test]
+async fn create_job_deployment_refuses_a_zero_deadline_before_sending() {
+    let (server, client) = common::mock_api().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(201);
+        })
+        .await;
+
+    let body = CreateJobDeploymentRequest::builder()
+        .name("batch")
+        .containers(vec![job_container().try_into().unwrap()])
+        .compute(ComputeSpecRequest::builder().name("H100").size(1))
+        .scaling(JobScalingRequest::builder().max_replica_count(2).deadline_seconds(0u64));
+    let error = client.create_job_deployment().body(body).send().await.unwrap_err();
+    assert!(
+        matches!(&error, datacrunch::Error::InvalidRequest(reason) if reason.contains("deadline_seconds")),
+        "{error:?}"
+    );
+    let without_scaling = CreateJobDeploymentRequest::builder()
+        .name("batch")
+        .containers(vec![job_container().try_into().unwrap()])
+        .compute(ComputeSpecRequest::builder().name("H100").size(1));
+    let error = client
+        .create_job_deployment()
+        .body(without_scaling)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, datacrunch::Error::InvalidRequest(reason) if reason.contains("scaling")),
+        "{error:?}"
+    );
+    assert_eq!(any.calls_async().await, 0);
 }

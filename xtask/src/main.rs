@@ -9,6 +9,7 @@ mod codegen;
 mod docs;
 mod import;
 mod naming;
+mod requests;
 mod rules;
 mod spec;
 

@@ -85,6 +85,14 @@ pub enum Rule {
     NullableArrays,
     /// 14: schemas used in answers require only identity fields and vetted exceptions.
     RequiredInAnswers,
+    /// 15: request fields the official SDKs always send are required or have a default.
+    AlwaysSent,
+    /// 16: spot query parameters send both spellings (`SpotFlag`).
+    SpotQuery,
+    /// 17: lists answered by GET are plain named array schemas, which accept `null`.
+    ListAnswers,
+    /// 18: no two component schemas describe the same object.
+    NoDuplicateSchemas,
 }
 
 impl Rule {
@@ -105,6 +113,10 @@ impl Rule {
             Rule::EmptyAnswer => "rule 12 (changing operations accept an answer without a body)",
             Rule::NullableArrays => "rule 13 (arrays in answers are nullable)",
             Rule::RequiredInAnswers => "rule 14 (answers require only identity fields)",
+            Rule::AlwaysSent => "rule 15 (fields the SDKs always send are required or defaulted)",
+            Rule::SpotQuery => "rule 16 (spot query flags send is_spot and isSpot)",
+            Rule::ListAnswers => "rule 17 (list answers accept null)",
+            Rule::NoDuplicateSchemas => "rule 18 (one schema per object)",
         }
     }
 }
@@ -126,7 +138,7 @@ impl fmt::Display for Violation {
     }
 }
 
-/// Checks rules 1 to 9 and 11 to 14 and returns every violation, in document order per rule.
+/// Checks rules 1 to 9 and 11 to 18 and returns every violation, in document order per rule.
 pub fn check(doc: &Value) -> Vec<Violation> {
     let mut out = Vec::new();
     check_version(doc, &mut out);
@@ -138,6 +150,7 @@ pub fn check(doc: &Value) -> Vec<Violation> {
     check_error_responses(&ops, &mut out);
     check_path_parameters(doc, &ops, &mut out);
     crate::answers::check(doc, &ops, &mut out);
+    crate::requests::check(doc, &ops, &mut out);
     out
 }
 

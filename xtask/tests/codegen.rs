@@ -332,7 +332,7 @@ fn rule_violations_name_the_operation_and_rule_and_write_nothing() {
 
 #[test]
 fn every_rule_is_reported_by_the_command() {
-    let cases: [(&str, &str, &str); 12] = [
+    let cases: [(&str, &str, &str); 16] = [
         ("openapi: \"3.0.3\"", "openapi: \"3.1.0\"", "document: rule 1"),
         ("      operationId: getThings\n", "", "operation GET /things: rule 2"),
         (
@@ -377,6 +377,26 @@ fn every_rule_is_reported_by_the_command() {
             "schema Thing: rule 13",
         ),
         ("required: [id]", "required: [id, size]", "schema Thing: rule 14"),
+        (
+            "    ThingList:",
+            "    EnvVar: {type: object, properties: {type: {type: string}}}\n    ThingList:",
+            "schema EnvVar: rule 15",
+        ),
+        (
+            "      operationId: getThings\n",
+            "      operationId: getThings\n      parameters: [{name: is_spot, in: query, schema: {type: boolean}}]\n",
+            "operation getThings (GET /things): rule 16",
+        ),
+        (
+            "ThingList: {type: array,",
+            "ThingList: {nullable: true, type: array,",
+            "operation getThings (GET /things): rule 17",
+        ),
+        (
+            "    ThingList:",
+            "    Things: {type: array, items: {$ref: '#/components/schemas/Thing'}}\n    ThingList:",
+            "schema ThingList: rule 18",
+        ),
     ];
     for (from, to, expected) in cases {
         assert!(SPEC.contains(from), "{from}");
