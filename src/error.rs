@@ -12,7 +12,8 @@ use crate::types::ErrorCode;
 /// The body of an API error response: `{"code": "...", "message": "..."}`.
 ///
 /// Bodies of any other shape (plain text from a proxy, `{"error": "..."}`, HTML) still decode:
-/// `code` is then `None` and `message` holds the body as text, so nothing the server said is lost.
+/// `code` is then `None` and `message` holds the body as text. A message keeps its first 512
+/// bytes, with `…` when there was more.
 ///
 /// ```
 /// use datacrunch::types::{ApiError, ErrorCode};
@@ -26,7 +27,8 @@ use crate::types::ErrorCode;
 pub struct ApiError {
     /// The machine-readable error code, when the body had one.
     pub code: Option<ErrorCode>,
-    /// The human-readable message, or the whole body when it was not `{code, message}`.
+    /// The human-readable message, or the body when it was not `{code, message}`; at most its
+    /// first 512 bytes.
     pub message: String,
     /// More about the error when the body had a `details` object, such as the rejected field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,6 +66,7 @@ impl<'de> Deserialize<'de> for ApiError {
             (serde_json::Value::String(text), None) => text.clone(),
             (other, None) => other.to_string(),
         };
+        let message = shorten(message);
         let details = body
             .get("details")
             .filter(|details| details.is_object())
@@ -116,8 +119,25 @@ pub enum Error {
         /// The start of the body, for diagnosis.
         body: String,
     },
-    /// A status the API description does not list (1xx or 3xx).
+    /// A status the API description does not list (1xx).
     UnexpectedStatus(http::StatusCode),
+    /// The server answered with a redirect (3xx). The API never redirects, so the client follows
+    /// none: nothing was sent to `location`.
+    Redirect {
+        /// The HTTP status, such as 308.
+        status: http::StatusCode,
+        /// The `Location` the server named, if it named one.
+        location: Option<String>,
+    },
+    /// An answer was larger than the client accepts: a body over
+    /// [`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size), or a streamed line
+    /// or event over the inference client's limit. Reading stopped at the limit.
+    TooLarge {
+        /// What was too large, such as `response body` or `streamed event`.
+        what: &'static str,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The request could not be built, such as a missing required field or a path value of
     /// `..`; nothing was sent.
     InvalidRequest(String),
@@ -161,7 +181,7 @@ impl Error {
     pub fn status(&self) -> Option<http::StatusCode> {
         match self {
             Self::Api { status, .. } => Some(*status),
-            Self::UnexpectedStatus(status) => Some(*status),
+            Self::UnexpectedStatus(status) | Self::Redirect { status, .. } => Some(*status),
             Self::Transport(error) => error.status(),
             _ => None,
         }
@@ -198,7 +218,7 @@ impl Error {
         match self {
             Self::Transport(error) => error.is_timeout() || error.is_connect(),
             Self::Timeout { .. } => true,
-            Self::Auth(error) => matches!(error, AuthError::Unavailable { .. }),
+            Self::Auth(error) => matches!(error, AuthError::Unavailable { .. } | AuthError::Timeout { .. }),
             _ => self
                 .status()
                 .is_some_and(|status| matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)),
@@ -216,14 +236,59 @@ impl Error {
     pub fn is_insufficient_funds(&self) -> bool {
         self.code() == Some(&ErrorCode::InsufficientFunds)
     }
+
+    /// The error for an answer whose status no caller expects: [`Error::Redirect`] with its
+    /// `Location` for a 3xx, else [`Error::UnexpectedStatus`].
+    pub(crate) fn unexpected(response: &reqwest::Response) -> Self {
+        let status = response.status();
+        if !status.is_redirection() {
+            return Self::UnexpectedStatus(status);
+        }
+        let location = response
+            .headers()
+            .get(http::header::LOCATION)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        Self::Redirect { status, location }
+    }
 }
+
+/// A body, line or event over its size limit, carried inside a `reqwest::Error` from the body
+/// stream that found it and recovered as [`Error::TooLarge`].
+#[derive(Debug)]
+pub(crate) struct LimitExceeded {
+    pub(crate) what: &'static str,
+    pub(crate) limit: usize,
+}
+
+impl fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} larger than the limit of {} bytes", self.what, self.limit)
+    }
+}
+
+impl StdError for LimitExceeded {}
 
 /// How much of a body an error keeps.
 const BODY_EXCERPT: usize = 512;
 
+/// The first [`BODY_EXCERPT`] bytes of `text` (cut at a character boundary), with `…` when
+/// there was more.
+fn shorten(mut text: String) -> String {
+    if text.len() <= BODY_EXCERPT {
+        return text;
+    }
+    let end = (0..=BODY_EXCERPT)
+        .rev()
+        .find(|&at| text.is_char_boundary(at))
+        .unwrap_or(0);
+    text.truncate(end);
+    text.push('…');
+    text
+}
+
 /// The first [`BODY_EXCERPT`] bytes of a body, as text.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(BODY_EXCERPT)]).into_owned();
+    let text = String::from_utf8_lossy(body.get(..BODY_EXCERPT).unwrap_or(body)).into_owned();
     if body.len() > BODY_EXCERPT {
         format!("{text}…")
     } else {
@@ -240,6 +305,14 @@ impl fmt::Display for Error {
             Self::Middleware(error) => write!(f, "middleware failed: {error}"),
             Self::Decode { reason, body } => write!(f, "unexpected response body ({reason}): {body}"),
             Self::UnexpectedStatus(status) => write!(f, "unexpected response status {status}"),
+            Self::Redirect { status, location } => {
+                let location = location.as_deref().unwrap_or("no Location");
+                write!(
+                    f,
+                    "the server redirected ({status}) to {location}; redirects are not followed"
+                )
+            }
+            Self::TooLarge { what, limit } => write!(f, "{what} larger than the limit of {limit} bytes"),
             Self::InvalidRequest(reason) => write!(f, "invalid request: {reason}"),
             Self::Config(reason) => write!(f, "invalid configuration: {reason}"),
             Self::UnreachableState { resource, status } => {
@@ -310,6 +383,9 @@ impl StdError for MiddlewareFailure {
 
 impl From<reqwest::Error> for Error {
     fn from(error: reqwest::Error) -> Self {
+        if let Some(LimitExceeded { what, limit }) = find_in_chain::<LimitExceeded>(&error) {
+            return Self::TooLarge { what, limit: *limit };
+        }
         match find_in_chain::<MiddlewareFailure>(&error) {
             Some(MiddlewareFailure(inner)) => match inner.downcast_ref::<AuthError>() {
                 Some(auth) => Self::Auth(auth.clone()),
@@ -333,7 +409,7 @@ impl From<progenitor_client::Error<ApiError>> for Error {
                 reason: reason.to_string(),
                 body: excerpt(&body),
             },
-            P::UnexpectedResponse(response) => Self::UnexpectedStatus(response.status()),
+            P::UnexpectedResponse(response) => Self::unexpected(&response),
             P::InvalidRequest(reason) => Self::InvalidRequest(reason),
             P::Custom(reason) => Self::Middleware(Arc::from(Box::<dyn StdError + Send + Sync>::from(reason))),
         }

@@ -46,7 +46,9 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
 
-pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, LEGACY_BASE_URL};
+pub use client::{
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, LEGACY_BASE_URL,
+};
 pub use environment::Environment;
 pub use error::Error;
 pub use generated::{Client, ClientInfo, builder};
