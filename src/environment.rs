@@ -171,3 +171,36 @@ fn process_mode(path: &Path) -> Option<u32> {
 fn process_mode(_path: &Path) -> Option<u32> {
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_small_regular_file_is_read() {
+        let dir = std::env::temp_dir().join(format!("datacrunch-env-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let small = dir.join("credentials");
+        std::fs::write(&small, "[default]\n").unwrap();
+        assert_eq!(read_small_file(&small).unwrap(), "[default]\n");
+
+        let large = dir.join("large");
+        std::fs::write(&large, vec![b'x'; MAX_FILE_SIZE as usize + 1]).unwrap();
+        let error = read_small_file(&large).unwrap_err();
+        assert!(error.to_string().contains("larger than 1 MiB"), "{error}");
+
+        // An endless device is refused before a byte is read.
+        let error = read_small_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(error.to_string().contains("not a regular file"), "{error}");
+
+        // A FIFO with no writer would block forever when opened: refused without opening it.
+        let fifo = dir.join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|status| status.success()) {
+            let error = read_small_file(&fifo).unwrap_err();
+            assert!(error.to_string().contains("not a regular file"), "{error}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(Environment::process().read(&dir.join("gone")).unwrap().is_none());
+    }
+}

@@ -376,48 +376,171 @@ fn a_renewal_survives_the_short_lived_runtimes_of_its_callers() {
     let tokens = Script::new([issued("access-1", "refresh-1", json!(3600))]).gated();
     let api_script = Script::new([balance()]);
     let base = servers.block_on(api(&tokens, &api_script));
-    let client = client(&base);
+    // A failed renewal would be retried only after 120 s, far beyond a call's 20 s: were the
+    // cut-off renewal counted as a failure, every later call would fail at once.
+    let client = Client::builder()
+        .base_url(format!("{base}/v1"))
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .retry_policy(RetryPolicy::none().backoff(120 * SECOND, 120 * SECOND).without_jitter())
+        .timeout(20 * SECOND)
+        .build()
+        .unwrap();
+    let short_lived = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
 
     // Each caller runs on a runtime of its own that is gone as soon as the token endpoint has
     // the request: the runtime of a blocking wrapper, or of one `#[tokio::test]`.
     for _ in 0..6 {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        short_lived().block_on(async {
             tokio::select! {
-                result = client.get_balance().send() => panic!("answered while the endpoint held the token: {result:?}"),
+                result = client.get_balance().send() => panic!("a call ended while the endpoint held the token: {result:?}"),
                 () = tokens.wait_for_calls(1) => {}
             }
         });
-        drop(runtime);
     }
-    // The renewal cut off with the first runtime went on where it outlives callers; none of
-    // the later callers started another.
-    servers.block_on(tokens.wait_for_calls(2));
-    tokens.release(2);
+    tokens.release(8);
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(client.get_balance().send()).unwrap();
-    drop(runtime);
+    // The renewal cut off with the first runtime went on where it outlives its callers; the
+    // later callers waited for it instead of starting their own.
+    short_lived().block_on(client.get_balance().send()).unwrap();
     assert_eq!(
         tokens.calls(),
         2,
         "one request cut off with its runtime, one that finished"
     );
-    assert_eq!(api_script.calls(), 1);
-
-    // Later renewals run there too: more short-lived callers, no more token requests.
     for _ in 0..4 {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(client.get_balance().send()).unwrap();
+        short_lived().block_on(client.get_balance().send()).unwrap();
     }
     assert_eq!((tokens.calls(), api_script.calls()), (2, 5));
+}
+
+// ------------------------------------------------------------------------ Streams and bodies
+
+/// A container answering every request with `chunks` as a body of `content_type`, then an
+/// aborted connection when `then_fail` is set.
+async fn streaming_container(content_type: &'static str, chunks: Vec<Vec<u8>>, then_fail: bool) -> InferenceClient {
+    let handler = move || {
+        let chunks = chunks.clone();
+        async move {
+            use futures_util::StreamExt;
+            let sent = futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
+            // The cut comes after a pause, so the headers and the chunks go out first.
+            let cut = futures_util::stream::once(async {
+                tokio::task::yield_now().await;
+                Err(std::io::Error::other("connection cut"))
+            })
+            .take(usize::from(then_fail));
+            let body = axum::body::Body::from_stream(sent.chain(cut));
+            ([("content-type", content_type)], body)
+        }
+    };
+    let endpoint = serve(Router::new().fallback(handler)).await;
+    InferenceClient::builder(format!("{endpoint}/llm"), "inference-key")
+        .retry_policy(RetryPolicy::none())
+        .max_event_size(1024 * 1024)
+        .max_body_size(1024 * 1024)
+        .build()
+        .unwrap()
+}
+
+/// Everything a stream yields, read in a spawned task (a panic would be a `JoinError`), and
+/// polled once more after its end.
+async fn drain(llm: InferenceClient) -> Result<Vec<Result<String, String>>, Error> {
+    let task = tokio::spawn(async move {
+        use futures_util::StreamExt;
+        let mut events = llm.stream("generate", &json!({"prompt": "hi"})).await?;
+        let mut items = Vec::new();
+        while let Some(item) = events.next().await {
+            items.push(item.map(|event| event.data().to_owned()).map_err(|e| e.to_string()));
+        }
+        assert!(events.next().await.is_none(), "the stream is not fused");
+        Ok(items)
+    });
+    match task.await {
+        Ok(result) => result,
+        Err(error) => panic!("the stream panicked: {}", error.is_panic()),
+    }
+}
+
+#[tokio::test]
+async fn broken_endless_and_invalid_streams_end_with_typed_errors_and_never_panic() {
+    let cut_mid_line =
+        drain(streaming_container("application/x-ndjson", vec![b"{\"a\":1}\n{\"b\"".to_vec()], true).await);
+    let items = cut_mid_line.await.unwrap();
+    assert_eq!(items[0], Ok(r#"{"a":1}"#.to_owned()));
+    assert!(items.last().unwrap().is_err(), "{items:?}");
+
+    let cut_mid_event =
+        drain(streaming_container("text/event-stream", vec![b"data: one\n\ndata: tw".to_vec()], true).await);
+    let items = cut_mid_event.await.unwrap();
+    assert_eq!(items[0], Ok("one".to_owned()));
+    assert!(items.last().unwrap().is_err(), "{items:?}");
+
+    // 4 MiB without a line end against a 1 MiB limit: an error, and reading stops.
+    for content_type in ["application/x-ndjson", "text/event-stream"] {
+        let endless = vec![vec![b'x'; 64 * 1024]; 64];
+        let items = drain(streaming_container(content_type, endless, false).await)
+            .await
+            .unwrap();
+        assert_eq!(items.len(), 1, "{content_type}: {items:?}");
+        assert!(
+            items[0]
+                .as_ref()
+                .unwrap_err()
+                .contains("larger than the limit of 1048576 bytes"),
+            "{items:?}"
+        );
+    }
+
+    // One byte that is not UTF-8: a lossy event, then the stream goes on.
+    let invalid = vec![b"data: \xffok\n\n".to_vec(), b"data: next\n\n".to_vec()];
+    let items = drain(streaming_container("text/event-stream", invalid, false).await)
+        .await
+        .unwrap();
+    assert_eq!(items, [Ok("\u{fffd}ok".to_owned()), Ok("next".to_owned())]);
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_typed_errors() {
+    // An inference result larger than its client's 1 MiB, sent without a Content-Length.
+    let llm = streaming_container("application/json", vec![vec![b' '; 512 * 1024]; 4], false).await;
+    let error = llm.run_sync("predict", &json!({})).await.unwrap_err();
+    assert!(matches!(error, Error::TooLarge { limit: 1_048_576, .. }), "{error:?}");
+
+    // An API answer over the client's limit, announced by its Content-Length.
+    let tokens = Script::new([issued("access-1", "refresh-1", json!(3600))]);
+    let huge = Script::new([Reply::raw(200, "application/json", vec![b' '; 100_000])]);
+    let base = api(&tokens, &huge).await;
+    let capped = Client::builder()
+        .base_url(format!("{base}/v1"))
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .max_body_size(10_000)
+        .build()
+        .unwrap();
+    let error = capped.get_balance().send().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::TooLarge {
+                what: "response body",
+                limit: 10_000
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(huge.calls(), 1, "not retried");
+
+    // An error body: its message keeps only its start.
+    let long = "x".repeat(100_000);
+    let failing = Script::new([Reply::json(400, json!({"code": "invalid_request", "message": long}))]);
+    let base = api(&tokens, &failing).await;
+    let error = client(&base).get_balance().send().await.unwrap_err();
+    match error {
+        Error::Api { error, .. } => assert_eq!(error.message.len(), 512 + '…'.len_utf8()),
+        other => panic!("expected an API error, got {other:?}"),
+    }
 }
