@@ -13,6 +13,12 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Nothing in the library may panic on what a caller or a server sends; tests and the test kit
+// may (`clippy.toml`-free: each exception below is justified where it is allowed).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
 
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
 compile_error!("datacrunch needs a TLS backend: enable the feature `rustls` (the default) or `native-tls`");
@@ -29,13 +35,20 @@ pub mod inference;
 pub mod lifecycle;
 pub mod pagination;
 pub mod retry;
+// The test kit runs in tests, where a panic is a failed test.
 #[cfg(feature = "test-util")]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 pub mod testing;
 pub mod types;
 pub mod wait;
 
 #[allow(
     clippy::all,
+    // Generated code: progenitor's builders and decoders, not ours to change.
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
     dead_code, // Client::new is unused: build.rs makes it private to the crate
     missing_docs,
     unused_imports,
