@@ -42,6 +42,7 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
     adjust_builders(&mut file)?;
     hide_constructors(&mut file)?;
+    redact_secrets(&mut file)?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -137,6 +138,96 @@ fn hide_constructors(file: &mut syn::File) -> Result<(), String> {
     match hidden {
         2 => Ok(()),
         _ => Err("progenitor output no longer has `Client::new` and `Client::new_with_client`".to_owned()),
+    }
+}
+
+/// Fields whose values are credentials or tokens.
+const SECRET_FIELDS: [&str; 7] = [
+    "client_secret",
+    "access_token",
+    "refresh_token",
+    "secret_access_key",
+    "service_account_key",
+    "docker_config_json",
+    "password",
+];
+
+/// Gives every generated struct with a [`SECRET_FIELDS`] field (the token request and answer,
+/// and their builders) a `Debug` that prints `<redacted>` for those fields instead of the derived
+/// one, so no secret reaches a `Debug` or a log through them.
+///
+/// Fails when no such struct is found, so a progenitor upgrade cannot silently skip it.
+fn redact_secrets(file: &mut syn::File) -> Result<(), String> {
+    fn visit(items: &mut Vec<syn::Item>, redacted: &mut usize) {
+        let mut impls = Vec::new();
+        for item in items.iter_mut() {
+            match item {
+                syn::Item::Mod(module) => {
+                    if let Some((_, inner)) = &mut module.content {
+                        visit(inner, redacted);
+                    }
+                }
+                syn::Item::Struct(item) => {
+                    let syn::Fields::Named(fields) = &item.fields else {
+                        continue;
+                    };
+                    let names: Vec<&syn::Ident> = fields.named.iter().filter_map(|f| f.ident.as_ref()).collect();
+                    if !names
+                        .iter()
+                        .any(|name| SECRET_FIELDS.iter().any(|secret| name == secret))
+                    {
+                        continue;
+                    }
+                    let mut derived_debug = false;
+                    for attr in &mut item.attrs {
+                        if !attr.path().is_ident("derive") {
+                            continue;
+                        }
+                        let Ok(paths) = attr.parse_args_with(
+                            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                        ) else {
+                            continue;
+                        };
+                        let kept: Vec<&syn::Path> = paths
+                            .iter()
+                            .filter(|path| path.segments.last().is_none_or(|last| last.ident != "Debug"))
+                            .collect();
+                        derived_debug |= kept.len() < paths.len();
+                        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+                    }
+                    if !derived_debug {
+                        continue;
+                    }
+                    let ident = &item.ident;
+                    let shown = names.iter().map(|name| {
+                        let label = name.to_string();
+                        if SECRET_FIELDS.contains(&label.as_str()) {
+                            quote::quote!(.field(#label, &"<redacted>"))
+                        } else {
+                            quote::quote!(.field(#label, &self.#name))
+                        }
+                    });
+                    let label = ident.to_string();
+                    impls.push(syn::parse_quote! {
+                        /// Prints `<redacted>` for the secret fields.
+                        impl ::std::fmt::Debug for #ident {
+                            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                                f.debug_struct(#label) #(#shown)* .finish()
+                            }
+                        }
+                    });
+                    *redacted += 1;
+                }
+                _ => {}
+            }
+        }
+        items.extend(impls);
+    }
+    let mut redacted = 0;
+    visit(&mut file.items, &mut redacted);
+    match redacted {
+        0 => Err("progenitor output has no struct with a secret field deriving Debug".to_owned()),
+        _ => Ok(()),
     }
 }
 

@@ -116,7 +116,8 @@ pub enum Error {
     Decode {
         /// What did not match.
         reason: String,
-        /// The start of the body, for diagnosis.
+        /// The start of the body, for diagnosis, with the values of `access_token`,
+        /// `refresh_token`, `client_secret` and `password` replaced by `<redacted>`.
         body: String,
     },
     /// A status the API description does not list (1xx).
@@ -296,6 +297,44 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     }
 }
 
+/// JSON keys whose string values are credentials or tokens.
+const SECRET_KEYS: [&str; 4] = ["access_token", "refresh_token", "client_secret", "password"];
+
+/// `text` (JSON, possibly cut short) with the string value of every [`SECRET_KEYS`] key replaced
+/// by `<redacted>`, so that a body quoted in an error shows its shape but no secret.
+fn redact_secret_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((key, at)) = SECRET_KEYS
+        .iter()
+        .filter_map(|key| rest.find(&format!("\"{key}\"")).map(|at| (*key, at)))
+        .min_by_key(|(_, at)| *at)
+    {
+        let (before, after) = rest.split_at(at + key.len() + 2);
+        out.push_str(before);
+        let value = after.trim_start().strip_prefix(':').map(str::trim_start);
+        let Some(quoted) = value.and_then(|value| value.strip_prefix('"')) else {
+            rest = after;
+            continue;
+        };
+        // The value ends at the first quote not escaped by a backslash, or with the text.
+        let mut escaped = false;
+        let end = quoted
+            .char_indices()
+            .find(|&(_, c)| {
+                let closes = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                closes
+            })
+            .map_or(quoted.len(), |(end, _)| end);
+        out.push_str(after.get(..after.len() - quoted.len()).unwrap_or_default());
+        out.push_str("<redacted>");
+        rest = quoted.get(end..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -407,11 +446,38 @@ impl From<progenitor_client::Error<ApiError>> for Error {
             P::CommunicationError(error) | P::ResponseBodyError(error) | P::InvalidUpgrade(error) => error.into(),
             P::InvalidResponsePayload(body, reason) => Self::Decode {
                 reason: reason.to_string(),
-                body: excerpt(&body),
+                body: redact_secret_values(&excerpt(&body)),
             },
             P::UnexpectedResponse(response) => Self::unexpected(&response),
             P::InvalidRequest(reason) => Self::InvalidRequest(reason),
             P::Custom(reason) => Self::Middleware(Arc::from(Box::<dyn StdError + Send + Sync>::from(reason))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_values_are_redacted_wherever_the_body_is_cut() {
+        let body = r#"{"access_token": "eyJ.a\"b.c", "expires_in": "soon", "refresh_token":"r-1","x":"access_token"}"#;
+        assert_eq!(
+            redact_secret_values(body),
+            r#"{"access_token": "<redacted>", "expires_in": "soon", "refresh_token":"<redacted>","x":"access_token"}"#
+        );
+        assert_eq!(
+            redact_secret_values(r#"{"client_secret": "cut sho"#),
+            r#"{"client_secret": "<redacted>"#
+        );
+        assert_eq!(
+            redact_secret_values(r#"{"password": 5, "a": "b"}"#),
+            r#"{"password": 5, "a": "b"}"#
+        );
+        assert_eq!(redact_secret_values("plain text"), "plain text");
+        for cut in 0..body.len() {
+            let shown = redact_secret_values(&body[..cut]);
+            assert!(!shown.contains("eyJ") && !shown.contains("r-1"), "{shown}");
         }
     }
 }

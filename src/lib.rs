@@ -13,8 +13,8 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-// Nothing in the library may panic on what a caller or a server sends; tests and the test kit
-// may (`clippy.toml`-free: each exception below is justified where it is allowed).
+// Nothing in the library may panic on what a caller or a server sends. Unit tests, the generated
+// code and the test kit are exempt, each where it is declared, saying why.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)

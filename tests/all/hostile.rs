@@ -126,6 +126,46 @@ async fn a_token_answer_that_is_not_json_is_never_quoted() {
     assert!(!printed.contains("leaked-access-token-77"), "{printed}");
 }
 
+#[tokio::test]
+async fn the_token_types_and_a_failed_decode_never_print_a_secret() {
+    use datacrunch::types::{TokenRequest, TokenResponse};
+    let request = TokenRequest::builder()
+        .grant_type("refresh_token")
+        .client_id(Some("cid".to_owned()))
+        .client_secret(Some("secret-1".to_owned()))
+        .refresh_token(Some("refresh-1".to_owned()));
+    let built = TokenRequest::try_from(request.clone()).unwrap();
+    let answer = TokenResponse {
+        access_token: "access-1".to_owned(),
+        expires_in: None,
+        refresh_token: Some("refresh-2".to_owned()),
+        scope: None,
+        token_type: Some("Bearer".to_owned()),
+    };
+    let printed = format!("{request:?} {built:?} {answer:?}");
+    assert!(printed.contains("cid") && printed.contains("<redacted>"), "{printed}");
+    for secret in ["secret-1", "refresh-1", "access-1", "refresh-2"] {
+        assert!(!printed.contains(secret), "{printed}");
+    }
+
+    // A token answer that does not decode: its excerpt shows the shape, not the token.
+    let tokens = Script::new([Reply::json(200, json!({"access_token": "access-9", "expires_in": []}))]);
+    let base = api(&tokens, &Script::new([balance()])).await;
+    let unauthenticated = Client::builder().base_url(format!("{base}/v1")).build().unwrap();
+    let error = unauthenticated
+        .get_access_token()
+        .body(TokenRequest::builder().grant_type("client_credentials"))
+        .send()
+        .await
+        .unwrap_err();
+    let printed = format!("{error} {error:?}");
+    assert!(matches!(error, Error::Decode { .. }), "{printed}");
+    assert!(
+        printed.contains("access_token") && !printed.contains("access-9"),
+        "{printed}"
+    );
+}
+
 #[test]
 fn an_environment_prints_names_but_no_values_or_contents() {
     let env = Environment::fixed()
