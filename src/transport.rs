@@ -103,11 +103,12 @@ async fn normalize_body(response: reqwest::Response) -> reqwest::Result<reqwest:
     };
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
 
-    let mut rebuilt = http::Response::new(reqwest::Body::from(body));
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok(reqwest::Response::from(rebuilt))
+    Ok(crate::wire::rebuild(
+        status,
+        version,
+        headers,
+        reqwest::Body::from(body),
+    ))
 }
 
 /// Turns an error raised inside a middleware into a `reqwest::Error` whose `source()` is that

@@ -33,11 +33,21 @@ pub(crate) fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::
             if received > limit { Err(too_large()) } else { Ok(chunk) }
         }))
     };
-    let mut limited = http::Response::new(body);
-    *limited.status_mut() = status;
-    *limited.version_mut() = version;
-    *limited.headers_mut() = headers;
-    reqwest::Response::from(limited)
+    rebuild(status, version, headers, body)
+}
+
+/// A response with the given status line and headers and another body.
+pub(crate) fn rebuild(
+    status: http::StatusCode,
+    version: http::Version,
+    headers: http::HeaderMap,
+    body: reqwest::Body,
+) -> reqwest::Response {
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.version_mut() = version;
+    *response.headers_mut() = headers;
+    reqwest::Response::from(response)
 }
 
 /// A copy of `request` to send again (a retry, a replay after 401), or `None` when its body is a
