@@ -42,7 +42,7 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
     adjust_builders(&mut file)?;
     hide_constructors(&mut file)?;
-    redact_secrets(&mut file)?;
+    redact_secrets(&mut file);
     Ok(prettyplease::unparse(&file))
 }
 
@@ -154,17 +154,16 @@ const SECRET_FIELDS: [&str; 7] = [
 
 /// Gives every generated struct with a [`SECRET_FIELDS`] field (the token request and answer,
 /// and their builders) a `Debug` that prints `<redacted>` for those fields instead of the derived
-/// one, so no secret reaches a `Debug` or a log through them.
-///
-/// Fails when no such struct is found, so a progenitor upgrade cannot silently skip it.
-fn redact_secrets(file: &mut syn::File) -> Result<(), String> {
-    fn visit(items: &mut Vec<syn::Item>, redacted: &mut usize) {
+/// one, so no secret reaches a `Debug` or a log through them. A spec may have no such struct; for
+/// the API's, `tests/all/hostile.rs` checks that the token types print no secret.
+fn redact_secrets(file: &mut syn::File) {
+    fn visit(items: &mut Vec<syn::Item>) {
         let mut impls = Vec::new();
         for item in items.iter_mut() {
             match item {
                 syn::Item::Mod(module) => {
                     if let Some((_, inner)) = &mut module.content {
-                        visit(inner, redacted);
+                        visit(inner);
                     }
                 }
                 syn::Item::Struct(item) => {
@@ -216,19 +215,13 @@ fn redact_secrets(file: &mut syn::File) -> Result<(), String> {
                             }
                         }
                     });
-                    *redacted += 1;
                 }
                 _ => {}
             }
         }
         items.extend(impls);
     }
-    let mut redacted = 0;
-    visit(&mut file.items, &mut redacted);
-    match redacted {
-        0 => Err("progenitor output has no struct with a secret field deriving Debug".to_owned()),
-        _ => Ok(()),
-    }
+    visit(&mut file.items);
 }
 
 /// Turns the generated `send` into the private `send_unwrapped` and returns the public wrapper.
