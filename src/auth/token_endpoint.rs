@@ -267,9 +267,13 @@ impl TokenEndpoint {
     }
 }
 
-/// `duration` after `at`, or `at` itself when the clock cannot count that far.
+/// `duration` after `at`; when the clock cannot count that far (a timeout of `Duration::MAX`),
+/// a year after `at`, which is as good as never.
 pub(crate) fn later(at: Instant, duration: Duration) -> Instant {
-    at.checked_add(duration).unwrap_or(at)
+    const A_YEAR: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+    at.checked_add(duration)
+        .or_else(|| at.checked_add(A_YEAR))
+        .unwrap_or(at)
 }
 
 /// serde's messages quote the offending value (`invalid type: string "…"`); drop the quote.
@@ -317,6 +321,13 @@ mod tests {
             strip_values("missing field `access_token`"),
             "missing field `access_token`"
         );
+    }
+
+    #[test]
+    fn a_time_too_far_to_count_is_a_year_away() {
+        let now = Instant::now();
+        assert_eq!(later(now, Duration::from_secs(5)), now + Duration::from_secs(5));
+        assert_eq!(later(now, Duration::MAX), now + Duration::from_secs(365 * 24 * 60 * 60));
     }
 
     #[test]

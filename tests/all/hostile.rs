@@ -584,3 +584,19 @@ async fn bodies_over_the_limit_are_typed_errors() {
         other => panic!("expected an API error, got {other:?}"),
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_timeout_too_long_to_count_is_no_timeout_and_no_panic() {
+    let tokens = Script::new([issued("access-1", "refresh-1", json!(3600))]);
+    let api_script = Script::new([balance()]);
+    let base = api(&tokens, &api_script).await;
+    let client = Client::builder()
+        .base_url(format!("{base}/v1"))
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .timeout(Duration::MAX)
+        .refresh_margin(Duration::MAX)
+        .build()
+        .unwrap();
+    client.get_balance().send().await.unwrap();
+    assert_eq!((tokens.calls(), api_script.calls()), (1, 1));
+}
