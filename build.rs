@@ -51,6 +51,7 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
     let types = types_module(&mut file)?;
     send_declared_defaults(types, &tree)?;
     accept_null_lists(types)?;
+    redact_secrets(&mut file);
     Ok(prettyplease::unparse(&file))
 }
 
@@ -252,6 +253,89 @@ fn accept_null_lists(types: &mut [syn::Item]) -> Result<(), String> {
         0 => Err("progenitor output has no list type (`struct X(pub Vec<T>)`)".to_owned()),
         _ => Ok(()),
     }
+}
+
+/// Fields whose values are credentials or tokens.
+const SECRET_FIELDS: [&str; 7] = [
+    "client_secret",
+    "access_token",
+    "refresh_token",
+    "secret_access_key",
+    "service_account_key",
+    "docker_config_json",
+    "password",
+];
+
+/// Gives every generated struct with a [`SECRET_FIELDS`] field (the token request and answer,
+/// and their builders) a `Debug` that prints `<redacted>` for those fields instead of the derived
+/// one, so no secret reaches a `Debug` or a log through them. A spec may have no such struct; for
+/// the API's, `tests/all/hostile.rs` checks that the token types print no secret.
+fn redact_secrets(file: &mut syn::File) {
+    fn visit(items: &mut Vec<syn::Item>) {
+        let mut impls = Vec::new();
+        for item in items.iter_mut() {
+            match item {
+                syn::Item::Mod(module) => {
+                    if let Some((_, inner)) = &mut module.content {
+                        visit(inner);
+                    }
+                }
+                syn::Item::Struct(item) => {
+                    let syn::Fields::Named(fields) = &item.fields else {
+                        continue;
+                    };
+                    let names: Vec<&syn::Ident> = fields.named.iter().filter_map(|f| f.ident.as_ref()).collect();
+                    if !names
+                        .iter()
+                        .any(|name| SECRET_FIELDS.iter().any(|secret| name == secret))
+                    {
+                        continue;
+                    }
+                    let mut derived_debug = false;
+                    for attr in &mut item.attrs {
+                        if !attr.path().is_ident("derive") {
+                            continue;
+                        }
+                        let Ok(paths) = attr.parse_args_with(
+                            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                        ) else {
+                            continue;
+                        };
+                        let kept: Vec<&syn::Path> = paths
+                            .iter()
+                            .filter(|path| path.segments.last().is_none_or(|last| last.ident != "Debug"))
+                            .collect();
+                        derived_debug |= kept.len() < paths.len();
+                        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+                    }
+                    if !derived_debug {
+                        continue;
+                    }
+                    let ident = &item.ident;
+                    let shown = names.iter().map(|name| {
+                        let label = name.to_string();
+                        if SECRET_FIELDS.contains(&label.as_str()) {
+                            quote::quote!(.field(#label, &"<redacted>"))
+                        } else {
+                            quote::quote!(.field(#label, &self.#name))
+                        }
+                    });
+                    let label = ident.to_string();
+                    impls.push(syn::parse_quote! {
+                        /// Prints `<redacted>` for the secret fields.
+                        impl ::std::fmt::Debug for #ident {
+                            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                                f.debug_struct(#label) #(#shown)* .finish()
+                            }
+                        }
+                    });
+                }
+                _ => {}
+            }
+        }
+        items.extend(impls);
+    }
+    visit(&mut file.items);
 }
 
 /// Turns the generated `send` into the private `send_unwrapped` and returns the public wrapper.

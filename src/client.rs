@@ -20,6 +20,10 @@ pub const LEGACY_BASE_URL: &str = "https://api.datacrunch.io/v1";
 /// How long a whole request may take before it fails, unless set with [`ClientBuilder::timeout`].
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The largest API answer body the client reads, unless set with
+/// [`ClientBuilder::max_body_size`]: 64 MiB, far above any answer the API sends.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 64 * 1024 * 1024;
+
 /// How long connecting may take, unless set with [`ClientBuilder::connect_timeout`].
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -80,6 +84,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
     environment: Environment,
+    max_body_size: Option<usize>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -115,13 +120,21 @@ impl ClientBuilder {
     }
 
     /// Sends every request, token requests included, with your own `reqwest::Client`: custom
-    /// root certificates, a proxy, a shared connection pool. Its timeouts, `User-Agent` and TLS
-    /// settings then apply; [`timeout`](Self::timeout), [`connect_timeout`](Self::connect_timeout)
-    /// and [`user_agent`](Self::user_agent) are ignored.
+    /// root certificates, a proxy, a shared connection pool. Its timeouts, `User-Agent`, TLS,
+    /// proxy and redirect settings then apply; [`connect_timeout`](Self::connect_timeout) and
+    /// [`user_agent`](Self::user_agent) are ignored, while [`timeout`](Self::timeout) still
+    /// bounds each token request and every wait for a token.
+    ///
+    /// reqwest's default client follows up to 10 redirects (re-sending the body on 307 and
+    /// 308, which for a token request holds the secret) and uses `HTTP_PROXY` even for loopback.
+    /// The client this builder makes does neither; give yours
+    /// `.redirect(reqwest::redirect::Policy::none())`, and `.no_proxy()` for a local server, to
+    /// keep those guarantees.
     ///
     /// ```
     /// let http = reqwest::Client::builder()
     ///     .timeout(std::time::Duration::from_secs(30))
+    ///     .redirect(reqwest::redirect::Policy::none())
     ///     .build()
     ///     .unwrap();
     /// let client = datacrunch::Client::builder().http_client(http).build()?;
@@ -129,6 +142,13 @@ impl ClientBuilder {
     /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
+        self
+    }
+
+    /// Sets the largest answer body read (default [`DEFAULT_MAX_BODY_SIZE`]). A larger answer
+    /// is [`Error::TooLarge`], and no more of it is read than the limit.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = Some(bytes);
         self
     }
 
@@ -291,11 +311,16 @@ impl ClientBuilder {
             .unwrap_or(DEFAULT_BASE_URL)
             .trim_end_matches('/')
             .to_owned();
-        crate::auth::parse_api_url("base URL", &base_url, self.auth.allow_plain_http)?;
+        let parsed = crate::auth::parse_api_url("base URL", &base_url, self.auth.allow_plain_http)?;
 
         let http = match self.http {
             Some(http) => http,
-            None => http_client(self.timeout, self.connect_timeout, self.user_agent.as_deref())?,
+            None => http_client(
+                self.timeout,
+                self.connect_timeout,
+                self.user_agent.as_deref(),
+                crate::wire::is_loopback(&parsed),
+            )?,
         };
 
         let mut stack = reqwest_middleware::ClientBuilder::new(http.clone());
@@ -308,31 +333,41 @@ impl ClientBuilder {
         if let Some(credentials) = self.credentials {
             let auth = AuthOptions {
                 retry: self.retry,
+                timeout: self.timeout,
                 ..self.auth
             };
             stack = stack.with(auth.build(credentials, &base_url, http.clone())?);
         }
-        let transport = Transport { http: stack.build() };
+        let transport = Transport {
+            http: stack.build(),
+            max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
+        };
         Ok(Client::new_with_client(&base_url, http, transport))
     }
 }
 
 /// The `reqwest::Client` behind a [`Client`] and its token requests: the given timeouts (or the
-/// defaults) and a `User-Agent` of `[<app> ]datacrunch-rust/<version>`.
+/// defaults), a `User-Agent` of `[<app> ]datacrunch-rust/<version>`, no redirect followed (the
+/// API never redirects, and a followed 307/308 would re-send a secret to the `Location`), and no
+/// proxy for a `loopback` server (a proxy would see the bearer token and the secret in clear).
 pub(crate) fn http_client(
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     app_agent: Option<&str>,
+    loopback: bool,
 ) -> Result<reqwest::Client, Error> {
     let sdk_agent = concat!("datacrunch-rust/", env!("CARGO_PKG_VERSION"));
     let user_agent = match app_agent {
         Some(app) => format!("{app} {sdk_agent}"),
         None => sdk_agent.to_owned(),
     };
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .timeout(timeout.unwrap_or(DEFAULT_TIMEOUT))
         .connect_timeout(connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-        .user_agent(user_agent)
-        .build()
-        .map_err(|e| Error::Config(format!("HTTP client: {e}")))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(user_agent);
+    if loopback {
+        builder = builder.no_proxy();
+    }
+    builder.build().map_err(|e| Error::Config(format!("HTTP client: {e}")))
 }

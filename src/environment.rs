@@ -26,13 +26,34 @@ use std::sync::Arc;
 /// let client = datacrunch::Client::builder().environment(env).from_env()?.build()?;
 /// # Ok::<(), datacrunch::Error>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Environment {
     /// `None` reads the process's own environment and file system.
     fixed: Option<Arc<Fixed>>,
 }
 
-#[derive(Clone, Debug, Default)]
+/// The largest credentials file read; a larger one (or `/dev/zero`) is an error, not a hang.
+pub(crate) const MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+/// Names the variables and files, never their values or contents: they may hold secrets.
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(fixed) = &self.fixed else {
+            return f.write_str("Environment::process()");
+        };
+        let mut vars: Vec<&str> = fixed.vars.keys().map(String::as_str).collect();
+        vars.sort_unstable();
+        let mut files: Vec<&Path> = fixed.files.keys().map(PathBuf::as_path).collect();
+        files.sort_unstable();
+        f.debug_struct("Environment")
+            .field("vars", &vars)
+            .field("files", &files)
+            .field("home", &fixed.home)
+            .finish()
+    }
+}
+
+#[derive(Clone, Default)]
 struct Fixed {
     vars: HashMap<String, String>,
     /// Contents and Unix mode of each file.
@@ -98,10 +119,11 @@ impl Environment {
         }
     }
 
-    /// A file's contents, or `None` when it does not exist.
+    /// A file's contents, or `None` when it does not exist. Only a regular file of at most
+    /// [`MAX_FILE_SIZE`] bytes is read: a FIFO, a device or a larger file is an error.
     pub(crate) fn read(&self, path: &Path) -> std::io::Result<Option<String>> {
         let Some(fixed) = &self.fixed else {
-            return match std::fs::read_to_string(path) {
+            return match read_small_file(path) {
                 Ok(contents) => Ok(Some(contents)),
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(error) => Err(error),
@@ -119,6 +141,24 @@ impl Environment {
     }
 }
 
+/// Reads a regular file of at most [`MAX_FILE_SIZE`] bytes, checking what it is before opening
+/// it (opening a FIFO would block) and reading no more than the limit (a size can lie).
+fn read_small_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let invalid = |reason: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, reason.to_owned());
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(invalid("not a regular file"));
+    }
+    let mut contents = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_SIZE + 1)
+        .read_to_string(&mut contents)?;
+    if contents.len() as u64 > MAX_FILE_SIZE {
+        return Err(invalid("larger than 1 MiB"));
+    }
+    Ok(contents)
+}
+
 #[cfg(unix)]
 fn process_mode(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
@@ -130,4 +170,37 @@ fn process_mode(path: &Path) -> Option<u32> {
 #[cfg(not(unix))]
 fn process_mode(_path: &Path) -> Option<u32> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_small_regular_file_is_read() {
+        let dir = std::env::temp_dir().join(format!("datacrunch-env-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let small = dir.join("credentials");
+        std::fs::write(&small, "[default]\n").unwrap();
+        assert_eq!(read_small_file(&small).unwrap(), "[default]\n");
+
+        let large = dir.join("large");
+        std::fs::write(&large, vec![b'x'; MAX_FILE_SIZE as usize + 1]).unwrap();
+        let error = read_small_file(&large).unwrap_err();
+        assert!(error.to_string().contains("larger than 1 MiB"), "{error}");
+
+        // An endless device is refused before a byte is read.
+        let error = read_small_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(error.to_string().contains("not a regular file"), "{error}");
+
+        // A FIFO with no writer would block forever when opened: refused without opening it.
+        let fifo = dir.join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|status| status.success()) {
+            let error = read_small_file(&fifo).unwrap_err();
+            assert!(error.to_string().contains("not a regular file"), "{error}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(Environment::process().read(&dir.join("gone")).unwrap().is_none());
+    }
 }

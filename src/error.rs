@@ -12,7 +12,8 @@ use crate::types::ErrorCode;
 /// The body of an API error response: `{"code": "...", "message": "..."}`.
 ///
 /// Bodies of any other shape (plain text from a proxy, `{"error": "..."}`, HTML) still decode:
-/// `code` is then `None` and `message` holds the body as text, so nothing the server said is lost.
+/// `code` is then `None` and `message` holds the body as text. A message keeps its first 512
+/// bytes, with `…` when there was more.
 ///
 /// ```
 /// use datacrunch::types::{ApiError, ErrorCode};
@@ -26,7 +27,8 @@ use crate::types::ErrorCode;
 pub struct ApiError {
     /// The machine-readable error code, when the body had one.
     pub code: Option<ErrorCode>,
-    /// The human-readable message, or the whole body when it was not `{code, message}`.
+    /// The human-readable message, or the body when it was not `{code, message}`; at most its
+    /// first 512 bytes.
     pub message: String,
     /// More about the error when the body had `details`, such as the rejected field: any JSON
     /// value (an object, or a string as the Go SDK declares it); `null` is `None`.
@@ -65,6 +67,7 @@ impl<'de> Deserialize<'de> for ApiError {
             (serde_json::Value::String(text), None) => text.clone(),
             (other, None) => other.to_string(),
         };
+        let message = shorten(message);
         let details = body
             .get("details")
             .filter(|details| !details.is_null())
@@ -114,16 +117,34 @@ pub enum Error {
     Decode {
         /// What did not match.
         reason: String,
-        /// The start of the body, for diagnosis.
+        /// The start of the body, for diagnosis, with the values of `access_token`,
+        /// `refresh_token`, `client_secret` and `password` replaced by `<redacted>`.
         body: String,
     },
-    /// A status the API description does not list (1xx or 3xx).
+    /// A status the API description does not list (1xx).
     UnexpectedStatus(http::StatusCode),
     /// A create call was accepted (a 2xx answer) but the answer carried no id: the new resource
     /// may exist even though it cannot be named. List the resources before creating it again.
     AcceptedWithoutId {
         /// The start of the answer's body; empty when it had none.
         body: String,
+    },
+    /// The server answered with a redirect (3xx). The API never redirects, so the client follows
+    /// none: nothing was sent to `location`.
+    Redirect {
+        /// The HTTP status, such as 308.
+        status: http::StatusCode,
+        /// The `Location` the server named, if it named one.
+        location: Option<String>,
+    },
+    /// An answer was larger than the client accepts: a body over
+    /// [`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size), or a streamed line
+    /// or event over the inference client's limit. Reading stopped at the limit.
+    TooLarge {
+        /// What was too large, such as `response body` or `streamed event`.
+        what: &'static str,
+        /// The limit in bytes.
+        limit: usize,
     },
     /// The request could not be built, such as a missing required field or a path value of
     /// `..`; nothing was sent.
@@ -175,7 +196,7 @@ impl Error {
     pub fn status(&self) -> Option<http::StatusCode> {
         match self {
             Self::Api { status, .. } => Some(*status),
-            Self::UnexpectedStatus(status) => Some(*status),
+            Self::UnexpectedStatus(status) | Self::Redirect { status, .. } => Some(*status),
             Self::Transport(error) => error.status(),
             _ => None,
         }
@@ -213,7 +234,7 @@ impl Error {
         match self {
             Self::Transport(error) => error.is_timeout() || error.is_connect(),
             Self::Timeout { .. } | Self::NoCapacity { .. } => true,
-            Self::Auth(error) => matches!(error, AuthError::Unavailable { .. }),
+            Self::Auth(error) => matches!(error, AuthError::Unavailable { .. } | AuthError::Timeout { .. }),
             _ => self
                 .status()
                 .is_some_and(|status| matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)),
@@ -233,19 +254,102 @@ impl Error {
     pub fn is_insufficient_funds(&self) -> bool {
         self.code() == Some(&ErrorCode::InsufficientFunds)
     }
+
+    /// The error for an answer whose status no caller expects: [`Error::Redirect`] with its
+    /// `Location` for a 3xx, else [`Error::UnexpectedStatus`].
+    pub(crate) fn unexpected(response: &reqwest::Response) -> Self {
+        let status = response.status();
+        if !status.is_redirection() {
+            return Self::UnexpectedStatus(status);
+        }
+        let location = response
+            .headers()
+            .get(http::header::LOCATION)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        Self::Redirect { status, location }
+    }
 }
+
+/// A body, line or event over its size limit, carried inside a `reqwest::Error` from the body
+/// stream that found it and recovered as [`Error::TooLarge`].
+#[derive(Debug)]
+pub(crate) struct LimitExceeded {
+    pub(crate) what: &'static str,
+    pub(crate) limit: usize,
+}
+
+impl fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} larger than the limit of {} bytes", self.what, self.limit)
+    }
+}
+
+impl StdError for LimitExceeded {}
 
 /// How much of a body an error keeps.
 const BODY_EXCERPT: usize = 512;
 
+/// The first [`BODY_EXCERPT`] bytes of `text` (cut at a character boundary), with `…` when
+/// there was more.
+fn shorten(mut text: String) -> String {
+    if text.len() <= BODY_EXCERPT {
+        return text;
+    }
+    let end = (0..=BODY_EXCERPT)
+        .rev()
+        .find(|&at| text.is_char_boundary(at))
+        .unwrap_or(0);
+    text.truncate(end);
+    text.push('…');
+    text
+}
+
 /// The first [`BODY_EXCERPT`] bytes of a body, as text.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(BODY_EXCERPT)]).into_owned();
+    let text = String::from_utf8_lossy(body.get(..BODY_EXCERPT).unwrap_or(body)).into_owned();
     if body.len() > BODY_EXCERPT {
         format!("{text}…")
     } else {
         text
     }
+}
+
+/// JSON keys whose string values are credentials or tokens.
+const SECRET_KEYS: [&str; 4] = ["access_token", "refresh_token", "client_secret", "password"];
+
+/// `text` (JSON, possibly cut short) with the string value of every [`SECRET_KEYS`] key replaced
+/// by `<redacted>`, so that a body quoted in an error shows its shape but no secret.
+fn redact_secret_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((key, at)) = SECRET_KEYS
+        .iter()
+        .filter_map(|key| rest.find(&format!("\"{key}\"")).map(|at| (*key, at)))
+        .min_by_key(|(_, at)| *at)
+    {
+        let (before, after) = rest.split_at(at + key.len() + 2);
+        out.push_str(before);
+        let value = after.trim_start().strip_prefix(':').map(str::trim_start);
+        let Some(quoted) = value.and_then(|value| value.strip_prefix('"')) else {
+            rest = after;
+            continue;
+        };
+        // The value ends at the first quote not escaped by a backslash, or with the text.
+        let mut escaped = false;
+        let end = quoted
+            .char_indices()
+            .find(|&(_, c)| {
+                let closes = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                closes
+            })
+            .map_or(quoted.len(), |(end, _)| end);
+        out.push_str(after.get(..after.len() - quoted.len()).unwrap_or_default());
+        out.push_str("<redacted>");
+        rest = quoted.get(end..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }
 
 impl fmt::Display for Error {
@@ -261,6 +365,14 @@ impl fmt::Display for Error {
                 f,
                 "the API accepted the request but answered with no id (the resource may exist): {body:?}"
             ),
+            Self::Redirect { status, location } => {
+                let location = location.as_deref().unwrap_or("no Location");
+                write!(
+                    f,
+                    "the server redirected ({status}) to {location}; redirects are not followed"
+                )
+            }
+            Self::TooLarge { what, limit } => write!(f, "{what} larger than the limit of {limit} bytes"),
             Self::InvalidRequest(reason) => write!(f, "invalid request: {reason}"),
             Self::Config(reason) => write!(f, "invalid configuration: {reason}"),
             Self::UnreachableState { resource, status } => {
@@ -333,6 +445,9 @@ impl StdError for MiddlewareFailure {
 
 impl From<reqwest::Error> for Error {
     fn from(error: reqwest::Error) -> Self {
+        if let Some(LimitExceeded { what, limit }) = find_in_chain::<LimitExceeded>(&error) {
+            return Self::TooLarge { what, limit: *limit };
+        }
         match find_in_chain::<MiddlewareFailure>(&error) {
             Some(MiddlewareFailure(inner)) => match inner.downcast_ref::<AuthError>() {
                 Some(auth) => Self::Auth(auth.clone()),
@@ -354,9 +469,9 @@ impl From<progenitor_client::Error<ApiError>> for Error {
             P::CommunicationError(error) | P::ResponseBodyError(error) | P::InvalidUpgrade(error) => error.into(),
             P::InvalidResponsePayload(body, reason) => Self::Decode {
                 reason: reason.to_string(),
-                body: excerpt(&body),
+                body: redact_secret_values(&excerpt(&body)),
             },
-            P::UnexpectedResponse(response) => Self::UnexpectedStatus(response.status()),
+            P::UnexpectedResponse(response) => Self::unexpected(&response),
             P::InvalidRequest(reason) => Self::InvalidRequest(reason),
             P::Custom(reason) => Self::Middleware(Arc::from(Box::<dyn StdError + Send + Sync>::from(reason))),
         }
@@ -372,9 +487,36 @@ pub(crate) fn created_id_error(error: progenitor_client::Error<ApiError>) -> Err
             body: if body.as_ref() == b"null" {
                 String::new()
             } else {
-                excerpt(&body)
+                redact_secret_values(&excerpt(&body))
             },
         },
         other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_values_are_redacted_wherever_the_body_is_cut() {
+        let body = r#"{"access_token": "eyJ.a\"b.c", "expires_in": "soon", "refresh_token":"r-1","x":"access_token"}"#;
+        assert_eq!(
+            redact_secret_values(body),
+            r#"{"access_token": "<redacted>", "expires_in": "soon", "refresh_token":"<redacted>","x":"access_token"}"#
+        );
+        assert_eq!(
+            redact_secret_values(r#"{"client_secret": "cut sho"#),
+            r#"{"client_secret": "<redacted>"#
+        );
+        assert_eq!(
+            redact_secret_values(r#"{"password": 5, "a": "b"}"#),
+            r#"{"password": 5, "a": "b"}"#
+        );
+        assert_eq!(redact_secret_values("plain text"), "plain text");
+        for cut in 0..body.len() {
+            let shown = redact_secret_values(&body[..cut]);
+            assert!(!shown.contains("eyJ") && !shown.contains("r-1"), "{shown}");
+        }
     }
 }

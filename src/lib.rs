@@ -13,6 +13,12 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Nothing in the library may panic on what a caller or a server sends. Unit tests, the generated
+// code and the test kit are exempt, each where it is declared, saying why.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
 
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
 compile_error!("datacrunch needs a TLS backend: enable the feature `rustls` (the default) or `native-tls`");
@@ -30,13 +36,20 @@ pub mod inference;
 pub mod lifecycle;
 pub mod pagination;
 pub mod retry;
+// The test kit runs in tests, where a panic is a failed test.
 #[cfg(feature = "test-util")]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 pub mod testing;
 pub mod types;
 pub mod wait;
 
 #[allow(
     clippy::all,
+    // Generated code: progenitor's builders and decoders, not ours to change.
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
     dead_code, // Client::new is unused: build.rs makes it private to the crate
     missing_docs,
     unused_imports,
@@ -47,7 +60,9 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
 
-pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, LEGACY_BASE_URL};
+pub use client::{
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, LEGACY_BASE_URL,
+};
 pub use environment::Environment;
 pub use error::Error;
 pub use generated::{Client, ClientInfo, builder};

@@ -63,10 +63,12 @@ struct Cursor<F, T> {
 
 /// The pages of a paginated operation, fetched one at a time as the stream is polled.
 ///
-/// `fetch(page, page_size)` sends one request. The stream ends after a page shorter than the page
-/// size (`X-Page-Size` when the API sends it, else `page_size`), once `X-Total-Count` items have
-/// arrived, when a page starts with the same item as the one before (a server that ignores
-/// `page`), or after [`MAX_PAGES`] pages. An error ends it after being yielded. Dropping the
+/// `fetch(page, page_size)` sends one request. The stream ends once `X-Total-Count` items have
+/// arrived, or, when the API sends no total, after a page shorter than the page size
+/// (`X-Page-Size` when the API sends it, else `page_size`); a short page followed by more is
+/// normal when a total says more remain. It also ends after an empty page, when a page starts
+/// with the same item as the one before (a server that ignores `page`), or after [`MAX_PAGES`]
+/// pages. An error ends it after being yielded. Dropping the
 /// stream stops the listing early.
 ///
 /// ```no_run
@@ -121,8 +123,13 @@ where
         }
         let count = u64::try_from(items.len()).unwrap_or(u64::MAX);
         cursor.seen = cursor.seen.saturating_add(count);
-        let complete =
-            count < served_size || total.is_some_and(|total| cursor.seen >= total) || number.get() >= MAX_PAGES;
+        // `X-Total-Count`, when present, decides: a short page ends the listing only when the
+        // API gave no total. An empty page ends it in any case.
+        let complete = match total {
+            Some(total) => cursor.seen >= total,
+            None => count < served_size,
+        } || count == 0
+            || number.get() >= MAX_PAGES;
         cursor.next = if complete { None } else { number.checked_add(1) };
         cursor.previous_first = items.first().cloned();
         Some((Ok(Page { number, items, total }), cursor))

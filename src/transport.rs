@@ -23,6 +23,8 @@ use crate::error::MiddlewareFailure;
 #[derive(Clone, Debug)]
 pub struct Transport {
     pub(crate) http: ClientWithMiddleware,
+    /// The largest answer body read.
+    pub(crate) max_body_size: usize,
 }
 
 impl Transport {
@@ -64,7 +66,7 @@ impl ClientHooks<Transport> for Client {
             };
         }
         match result {
-            Ok(response) => normalize_body(response).await,
+            Ok(response) => normalize_body(crate::wire::limit_body(response, self.inner().max_body_size)).await,
             Err(reqwest_middleware::Error::Reqwest(error)) => Err(error),
             Err(reqwest_middleware::Error::Middleware(error)) => Err(carry_error(error).await),
         }
@@ -101,11 +103,12 @@ async fn normalize_body(response: reqwest::Response) -> reqwest::Result<reqwest:
     };
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
 
-    let mut rebuilt = http::Response::new(reqwest::Body::from(body));
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok(reqwest::Response::from(rebuilt))
+    Ok(crate::wire::rebuild(
+        status,
+        version,
+        headers,
+        reqwest::Body::from(body),
+    ))
 }
 
 /// Turns an error raised inside a middleware into a `reqwest::Error` whose `source()` is that

@@ -1,7 +1,54 @@
 //! How requests and responses look on the wire, for every layer that handles them: copying a
 //! request to send it again, and reading a response's media type.
 
+use bytes::Bytes;
+use futures_util::{StreamExt, stream};
 use reqwest::header::HeaderValue;
+
+use crate::error::LimitExceeded;
+
+/// `response` with a body that fails with [`LimitExceeded`] (so reading it fails with an error
+/// that [`crate::Error`] recovers as [`crate::Error::TooLarge`]) once it passes `limit` bytes, or
+/// at once when its `Content-Length` says it will. Nothing past the limit is kept.
+pub(crate) fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let too_large = move || {
+        Box::new(LimitExceeded {
+            what: "response body",
+            limit,
+        }) as Box<dyn std::error::Error + Send + Sync>
+    };
+    let declared_too_large = response
+        .content_length()
+        .is_some_and(|length| usize::try_from(length).map_or(true, |length| length > limit));
+    let body = if declared_too_large {
+        reqwest::Body::wrap_stream(stream::once(async move { Err::<Bytes, _>(too_large()) }))
+    } else {
+        let mut received = 0_usize;
+        reqwest::Body::wrap_stream(response.bytes_stream().map(move |chunk| {
+            let chunk = chunk.map_err(|error| Box::new(error) as Box<dyn std::error::Error + Send + Sync>)?;
+            received = received.saturating_add(chunk.len());
+            if received > limit { Err(too_large()) } else { Ok(chunk) }
+        }))
+    };
+    rebuild(status, version, headers, body)
+}
+
+/// A response with the given status line and headers and another body.
+pub(crate) fn rebuild(
+    status: http::StatusCode,
+    version: http::Version,
+    headers: http::HeaderMap,
+    body: reqwest::Body,
+) -> reqwest::Response {
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.version_mut() = version;
+    *response.headers_mut() = headers;
+    reqwest::Response::from(response)
+}
 
 /// A copy of `request` to send again (a retry, a replay after 401), or `None` when its body is a
 /// stream.
@@ -22,6 +69,14 @@ pub(crate) fn copy_request(request: &reqwest::Request) -> Option<reqwest::Reques
         *copy.timeout_mut() = Some(*timeout);
     }
     Some(copy)
+}
+
+/// Whether `url`'s host is loopback (`localhost`, `127.0.0.0/8`, `[::1]`): a server on this
+/// machine, which gets plain http and is never reached through a proxy.
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else { return false };
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || ip.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The media type of a `Content-Type` value without its parameters, such as `application/json`

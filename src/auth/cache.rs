@@ -15,7 +15,8 @@
 //! Time is `tokio::time::Instant`, so the tests below run on paused time.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
@@ -25,6 +26,7 @@ use tokio::time::Instant;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::AuthError;
+use super::token_endpoint::later;
 use crate::retry::RetryPolicy;
 
 /// The default time before expiry at which a token is renewed.
@@ -90,6 +92,11 @@ struct Shared<S> {
     margin: Duration,
     /// Spaces out renewals after failures.
     backoff: RetryPolicy,
+    /// The longest a caller waits for a token.
+    timeout: Duration,
+    /// Set once a renewal was cancelled with the runtime it ran on: renewals then run on the
+    /// background runtime, which outlives callers.
+    detached: AtomicBool,
     state: watch::Sender<State>,
 }
 
@@ -118,13 +125,17 @@ enum Renewal {
 }
 
 impl<S: TokenSource> TokenCache<S> {
-    pub(crate) fn new(source: S, margin: Duration, backoff: RetryPolicy) -> Self {
+    /// A cache renewing `margin` before expiry, spacing out retries after failures by
+    /// `backoff`, and letting no caller wait longer than `timeout` for a token.
+    pub(crate) fn new(source: S, margin: Duration, backoff: RetryPolicy, timeout: Duration) -> Self {
         let (state, _) = watch::channel(State::default());
         Self {
             shared: Arc::new(Shared {
                 source,
                 margin,
                 backoff,
+                timeout,
+                detached: AtomicBool::new(false),
                 state,
             }),
         }
@@ -135,55 +146,68 @@ impl<S: TokenSource> TokenCache<S> {
     }
 
     /// A token that has not expired: the current one, or a new one when there is none.
+    ///
+    /// Waits at most the cache's timeout: for the renewal in flight, or for the next attempt
+    /// after a failure when it is due within that time (else the failure is returned at once).
     pub(crate) async fn token(&self) -> Result<Arc<AccessToken>, AuthError> {
-        let now = Instant::now();
-        if let Some(current) = &self.shared.state.borrow().current
-            && now < current.renew_at
-        {
-            return Ok(current.token.clone());
-        }
-        let mut start = false;
-        let mut answer = None;
-        self.shared.state.send_if_modified(|state| {
-            let valid = state.current.as_ref().filter(|c| now < c.token.expires_at);
-            if let Some(fresh) = valid.filter(|c| now < c.renew_at) {
-                answer = Some(Ok(fresh.token.clone())); // renewed while we took the lock
-                return false;
+        let entered = Instant::now();
+        let deadline = later(entered, self.shared.timeout);
+        loop {
+            let now = Instant::now();
+            if let Some(current) = &self.shared.state.borrow().current
+                && now < current.renew_at
+            {
+                return Ok(current.token.clone());
             }
-            start = match &state.renewal {
-                Renewal::Idle => true,
-                Renewal::Running => false,
-                Renewal::Failed { retry_at, .. } => now >= *retry_at,
-            };
+            let mut start = false;
+            let mut answer = None;
+            let mut next_attempt = None;
+            self.shared.state.send_if_modified(|state| {
+                let valid = state.current.as_ref().filter(|c| now < c.token.expires_at);
+                if let Some(fresh) = valid.filter(|c| now < c.renew_at) {
+                    answer = Some(Ok(fresh.token.clone())); // renewed while we took the lock
+                    return false;
+                }
+                start = match &state.renewal {
+                    Renewal::Idle => true,
+                    Renewal::Running => false,
+                    Renewal::Failed { retry_at, .. } => now >= *retry_at,
+                };
+                if start {
+                    state.renewal = Renewal::Running;
+                }
+                match (valid, &state.renewal) {
+                    (Some(current), _) => answer = Some(Ok(current.token.clone())),
+                    (None, Renewal::Failed { retry_at, .. }) if *retry_at <= deadline => next_attempt = Some(*retry_at),
+                    (None, Renewal::Failed { error, .. }) => answer = Some(Err(error.clone())),
+                    (None, _) => {}
+                }
+                start
+            });
             if start {
-                state.renewal = Renewal::Running;
+                spawn_renewal(&self.shared).await;
             }
-            answer = match (valid, &state.renewal) {
-                (Some(current), _) => Some(Ok(current.token.clone())),
-                (None, Renewal::Failed { error, .. }) => Some(Err(error.clone())),
-                (None, _) => None,
-            };
-            start
-        });
-        if start {
-            let renewal = RenewalTask::new(self.shared.clone());
-            match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => drop(runtime.spawn(renewal.run())),
-                Err(_) => renewal.run().await, // no runtime to spawn on: renew in this caller
+            if let Some(answer) = answer {
+                return answer;
             }
-        }
-        match answer {
-            Some(answer) => answer,
-            None => self.wait_for_renewal().await,
+            match next_attempt {
+                Some(due) => tokio::time::sleep_until(due).await,
+                None => return self.wait_for_renewal(entered, deadline).await,
+            }
         }
     }
 
-    async fn wait_for_renewal(&self) -> Result<Arc<AccessToken>, AuthError> {
+    async fn wait_for_renewal(&self, entered: Instant, deadline: Instant) -> Result<Arc<AccessToken>, AuthError> {
         let mut changes = self.shared.state.subscribe();
-        let state = changes
-            .wait_for(|state| !matches!(state.renewal, Renewal::Running))
-            .await
-            .map_err(|_| unavailable("the token cache was dropped"))?;
+        let finished = changes.wait_for(|state| !matches!(state.renewal, Renewal::Running));
+        let state = match tokio::time::timeout_at(deadline, finished).await {
+            Ok(state) => state.map_err(|_| unavailable("the token cache was dropped"))?,
+            Err(_) => {
+                return Err(AuthError::Timeout {
+                    waited: entered.elapsed(),
+                });
+            }
+        };
         match (&state.current, &state.renewal) {
             (Some(current), _) if Instant::now() < current.token.expires_at => Ok(current.token.clone()),
             (_, Renewal::Failed { error, .. }) => Err(error.clone()),
@@ -238,16 +262,54 @@ impl<S> Shared<S> {
                 tracing::warn!(%error, retry_in = ?wait, "token renewal failed");
                 state.renewal = Renewal::Failed {
                     error,
-                    retry_at: now + wait,
+                    retry_at: later(now, wait),
                 };
             }
         });
     }
 }
 
-/// A renewal in flight. Dropped before it finishes (its runtime shut down), it records a failure,
-/// so no caller waits for it forever.
-struct RenewalTask<S> {
+/// Starts a renewal: on the caller's runtime, or on the background runtime once a renewal was
+/// cancelled with a caller's runtime; with no runtime at all, in this caller.
+async fn spawn_renewal<S: TokenSource>(shared: &Arc<Shared<S>>) {
+    let renewal = RenewalTask::new(shared.clone());
+    if shared.detached.load(Ordering::Relaxed)
+        && let Some(background) = background()
+    {
+        drop(background.spawn(renewal.run()));
+        return;
+    }
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => drop(runtime.spawn(renewal.run())),
+        Err(_) => renewal.run().await,
+    }
+}
+
+/// A runtime of the SDK's own on a thread of its own, started the first time it is needed, for
+/// renewals that must outlive the runtimes of their callers (a blocking wrapper that builds a
+/// runtime per call, tests sharing a client). `None` if no thread could be started.
+fn background() -> Option<&'static tokio::runtime::Handle> {
+    static BACKGROUND: OnceLock<Option<tokio::runtime::Handle>> = OnceLock::new();
+    BACKGROUND
+        .get_or_init(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            let handle = runtime.handle().clone();
+            std::thread::Builder::new()
+                .name("datacrunch-token-renewal".to_owned())
+                .spawn(move || runtime.block_on(std::future::pending::<()>()))
+                .ok()?;
+            Some(handle)
+        })
+        .as_ref()
+}
+
+/// A renewal in flight. Dropped before it finishes, because the runtime it ran on shut down, it
+/// is not a failure: the renewal starts again on the background runtime, where every later
+/// renewal of the cache runs too, so callers on short-lived runtimes cause no token request each.
+struct RenewalTask<S: TokenSource> {
     shared: Arc<Shared<S>>,
     finished: bool,
 }
@@ -267,10 +329,19 @@ impl<S: TokenSource> RenewalTask<S> {
     }
 }
 
-impl<S> Drop for RenewalTask<S> {
+impl<S: TokenSource> Drop for RenewalTask<S> {
     fn drop(&mut self) {
-        if !self.finished {
-            self.shared.record(Err(unavailable("the token renewal was cancelled")));
+        if self.finished {
+            return;
+        }
+        self.shared.detached.store(true, Ordering::Relaxed);
+        match background() {
+            Some(background) => {
+                tracing::debug!("the token renewal's runtime shut down; renewing on the SDK's own runtime");
+                drop(background.spawn(RenewalTask::new(self.shared.clone()).run()));
+            }
+            // Nowhere to finish it: fail it, so no caller waits for it forever.
+            None => self.shared.record(Err(unavailable("the token renewal was cancelled"))),
         }
     }
 }
@@ -350,10 +421,15 @@ mod tests {
         }
     }
 
-    /// A cache renewing 10 s before expiry, backing off 1 s, 2 s, 4 s, 8 s after failures.
+    /// A cache renewing 10 s before expiry, backing off 1 s, 2 s, 4 s, 8 s after failures, with
+    /// callers waiting at most 60 s for a token.
     fn cache(source: &Scripted) -> TokenCache<Scripted> {
+        cache_with_timeout(source, 60 * SECOND)
+    }
+
+    fn cache_with_timeout(source: &Scripted, timeout: Duration) -> TokenCache<Scripted> {
         let backoff = RetryPolicy::default().backoff(SECOND, 8 * SECOND).without_jitter();
-        TokenCache::new(source.clone(), 10 * SECOND, backoff)
+        TokenCache::new(source.clone(), 10 * SECOND, backoff, timeout)
     }
 
     fn name(token: &AccessToken) -> &str {
@@ -416,7 +492,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_failed_renewal_is_retried_after_a_backoff_and_reported_promptly_at_expiry() {
+    async fn a_failed_renewal_is_retried_after_a_backoff_and_a_caller_without_token_waits_for_the_next_attempt() {
         let source = Scripted::new([Ok(100), Err(down())]);
         let cache = cache(&source);
         cache.token().await.unwrap();
@@ -429,13 +505,50 @@ mod tests {
         // Renewals at 90 s, 91 s, 93 s and 97 s; the next is due at 105 s.
         assert_eq!(source.fetches(), 5);
 
-        // Expired at 100 s with the endpoint still down: the remembered error, at once.
+        // Expired at 100 s with the endpoint still down: the caller waits for the attempt due at
+        // 105 s, well within its 60 s, and gets that attempt's error.
+        let asked = Instant::now();
+        assert!(matches!(cache.token().await, Err(AuthError::Unavailable { .. })));
+        assert_eq!(asked.elapsed(), 5 * SECOND);
+        assert_eq!(source.fetches(), 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_caller_whose_timeout_ends_before_the_next_attempt_gets_the_remembered_error_at_once() {
+        let source = Scripted::new([Ok(100), Err(down())]);
+        let cache = cache_with_timeout(&source, 2 * SECOND);
+        cache.token().await.unwrap();
+        tokio::time::sleep(90 * SECOND).await;
+        for _ in 0..100 {
+            immediate(&cache).unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(source.fetches(), 5);
+        // Due at 105 s, beyond this caller's 2 s: the remembered error, without waiting.
         assert!(matches!(immediate(&cache), Err(AuthError::Unavailable { .. })));
         assert_eq!(source.fetches(), 5);
+    }
 
-        tokio::time::sleep(5 * SECOND).await;
+    #[tokio::test(start_paused = true)]
+    async fn the_endpoint_recovering_serves_the_next_call() {
+        let source = Scripted::new([Err(down()), Ok(100)]);
+        let cache = cache(&source);
         assert!(matches!(cache.token().await, Err(AuthError::Unavailable { .. })));
-        assert_eq!(source.fetches(), 6);
+        // The next attempt is due 1 s later: this caller waits for it instead of failing.
+        let asked = Instant::now();
+        assert_eq!(name(&cache.token().await.unwrap()), "token-2");
+        assert_eq!(asked.elapsed(), SECOND);
+        assert_eq!(source.fetches(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callers_waiting_on_a_stuck_renewal_time_out_with_a_typed_error() {
+        let source = Scripted::new([Ok(100)]).gated_after(0);
+        let cache = cache_with_timeout(&source, 3 * SECOND);
+        let asked = Instant::now();
+        assert!(matches!(cache.token().await, Err(AuthError::Timeout { waited }) if waited == 3 * SECOND));
+        assert_eq!(asked.elapsed(), 3 * SECOND);
+        assert_eq!(source.fetches(), 1, "the stuck fetch is not started again");
     }
 
     #[tokio::test(start_paused = true)]

@@ -50,6 +50,21 @@ pub enum AuthError {
         /// What was wrong, with the start of the body.
         reason: String,
     },
+    /// The token endpoint answered with a redirect (3xx). Token requests follow no redirect, so
+    /// neither the secret nor a refresh token was sent to `location`.
+    Redirect {
+        /// The HTTP status, such as 308.
+        status: http::StatusCode,
+        /// The `Location` the server named, if it named one.
+        location: Option<String>,
+    },
+    /// No token arrived within the client's request timeout
+    /// ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)): the token endpoint accepted
+    /// the request but did not answer in time, or the caller waited that long for a renewal.
+    Timeout {
+        /// How long was waited.
+        waited: std::time::Duration,
+    },
     /// The token endpoint answered with a status this SDK does not expect (403, 404, ...).
     UnexpectedStatus {
         /// The HTTP status.
@@ -81,6 +96,14 @@ impl fmt::Display for AuthError {
                 write!(f, ": {reason}")
             }
             Self::MalformedResponse { status, reason } => write!(f, "malformed token response ({status}): {reason}"),
+            Self::Redirect { status, location } => {
+                let location = location.as_deref().unwrap_or("no Location");
+                write!(
+                    f,
+                    "token endpoint redirected ({status}) to {location}; redirects are not followed"
+                )
+            }
+            Self::Timeout { waited } => write!(f, "no token within {waited:?}"),
             Self::UnexpectedStatus { status, body } => write!(f, "unexpected token endpoint status {status}: {body}"),
         }
     }

@@ -47,7 +47,8 @@ impl AuthMiddleware {
     /// A middleware for the API at `base_url`, using `{base_url}/oauth2/token` and a default
     /// HTTP client.
     pub fn new(credentials: Credentials, base_url: &str) -> Result<Self, Error> {
-        let http = crate::client::http_client(None, None, None)?;
+        let loopback = reqwest::Url::parse(base_url).is_ok_and(|url| crate::wire::is_loopback(&url));
+        let http = crate::client::http_client(None, None, None, loopback)?;
         AuthOptions::default().build(credentials, base_url, http)
     }
 
@@ -83,6 +84,9 @@ pub(crate) struct AuthOptions {
     pub(crate) refresh_margin: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) allow_plain_http: bool,
+    /// How long a token may take to arrive (the client's request timeout; default
+    /// [`crate::DEFAULT_TIMEOUT`]).
+    pub(crate) timeout: Option<Duration>,
 }
 
 impl AuthOptions {
@@ -97,14 +101,16 @@ impl AuthOptions {
             Some(url) => url,
             None => format!("{}/oauth2/token", base_url.trim_end_matches('/')),
         };
+        let timeout = self.timeout.unwrap_or(crate::DEFAULT_TIMEOUT);
         let endpoint = TokenEndpoint {
             url: parse_api_url("token URL", &token_url, self.allow_plain_http)?,
             http,
             credentials,
             retry: self.retry,
+            timeout,
         };
         let margin = self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN);
-        let cache = TokenCache::new(OAuthSource::new(endpoint), margin, self.retry);
+        let cache = TokenCache::new(OAuthSource::new(endpoint), margin, self.retry, timeout);
         Ok(AuthMiddleware { cache, base })
     }
 }
@@ -114,12 +120,10 @@ impl AuthOptions {
 /// network in clear text.
 pub(crate) fn parse_api_url(what: &str, url: &str, allow_plain_http: bool) -> Result<reqwest::Url, Error> {
     let parsed = reqwest::Url::parse(url).map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
-    let host = parsed
-        .host_str()
-        .ok_or_else(|| Error::Config(format!("{what} {url:?} has no host")))?;
-    let ip = host.trim_start_matches('[').trim_end_matches(']');
-    let loopback =
-        host.eq_ignore_ascii_case("localhost") || ip.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if parsed.host_str().is_none() {
+        return Err(Error::Config(format!("{what} {url:?} has no host")));
+    }
+    let loopback = crate::wire::is_loopback(&parsed);
     match parsed.scheme() {
         "https" => Ok(parsed),
         "http" if loopback || allow_plain_http => Ok(parsed),

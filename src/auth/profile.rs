@@ -43,17 +43,30 @@ pub(crate) fn load(env: &Environment, name: Option<&str>) -> Result<Option<Profi
         .read(&path)
         .map_err(|e| Error::Config(format!("credentials file {shown}: {e}")))?;
     let Some(text) = text else { return Ok(None) };
-    if env.mode(&path).is_some_and(|mode| mode & 0o077 != 0) {
-        tracing::warn!(file = %shown, "the credentials file is readable by other users; restrict it with chmod 600");
+    if let Some(mode) = env.mode(&path).filter(|mode| mode & 0o077 != 0) {
+        tracing::warn!(
+            file = %shown,
+            mode = format_args!("{:o}", mode & 0o777),
+            "the credentials file grants its group or other users some access (read, write or execute); \
+             restrict it to its owner with chmod 600"
+        );
     }
-    let ini = ini::Ini::load_from_str(&text).map_err(|e| Error::Config(format!("credentials file {shown}: {e}")))?;
+    // Values are taken as written: no quote or escape processing, which would change a secret
+    // holding `\` or quotes.
+    let raw = ini::ParseOption {
+        enabled_quote: false,
+        enabled_escape: false,
+        ..ini::ParseOption::default()
+    };
+    let ini =
+        ini::Ini::load_from_str_opt(&text, raw).map_err(|e| Error::Config(format!("credentials file {shown}: {e}")))?;
     let profiles: Vec<&str> = ini.sections().flatten().collect();
     let chosen = name.map(str::to_owned).or_else(|| env.var("VERDA_PROFILE"));
-    let name = match chosen {
-        Some(name) => name,
-        None if profiles.contains(&"default") => "default".to_owned(),
-        None if profiles.len() == 1 => profiles[0].to_owned(),
-        None => {
+    let name = match (chosen, profiles.as_slice()) {
+        (Some(name), _) => name,
+        (None, _) if profiles.contains(&"default") => "default".to_owned(),
+        (None, [only]) => (*only).to_owned(),
+        (None, _) => {
             return Err(Error::Config(format!(
                 "credentials file {shown} has no [default] profile; choose one of {profiles:?} with VERDA_PROFILE"
             )));

@@ -41,8 +41,10 @@ impl TokenSource for OAuthSource {
         let issued = match &held {
             None => self.endpoint.request(Grant::ClientCredentials).await,
             Some(refresh_token) => match self.endpoint.request(Grant::RefreshToken(refresh_token)).await {
-                Err(AuthError::InvalidCredentials { .. } | AuthError::BadRequest { .. }) => {
-                    tracing::debug!("refresh token rejected; requesting a new token with client credentials");
+                // Anything but a transient failure (a rejection, 403, 404, a malformed answer)
+                // means the refresh token is of no more use: fall back rather than keep it.
+                Err(error) if !matches!(error, AuthError::Unavailable { .. } | AuthError::Timeout { .. }) => {
+                    tracing::debug!(%error, "the refresh grant failed; requesting a new token with client credentials");
                     *self.refresh_token() = None;
                     self.endpoint.request(Grant::ClientCredentials).await
                 }

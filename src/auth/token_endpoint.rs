@@ -14,8 +14,10 @@ use super::{AuthError, Credentials};
 use crate::error::{ApiError, excerpt};
 use crate::retry::{RetryPolicy, retry_after};
 
-/// The lifetime assumed for a token whose response has no `expires_in`.
-pub(crate) const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
+/// The longest lifetime a token is trusted with. A longer `expires_in` counts as this, and a
+/// token whose `expires_in` is missing, zero, negative or not a number is kept this long (or
+/// until the API answers 401, which replaces it once, as it does any rejected token).
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Which grant to ask for. A refresh grant cannot exist without the refresh token it sends.
 #[derive(Clone, Copy, Debug)]
@@ -71,6 +73,8 @@ pub(crate) struct TokenEndpoint {
     pub(crate) http: reqwest::Client,
     pub(crate) credentials: Credentials,
     pub(crate) retry: RetryPolicy,
+    /// How long one grant, its retries included, may take: the client's request timeout.
+    pub(crate) timeout: Duration,
 }
 
 /// The JSON fields of a successful token response (Debug is deliberately not derived).
@@ -78,7 +82,20 @@ pub(crate) struct TokenEndpoint {
 struct TokenBody {
     access_token: String,
     refresh_token: Option<String>,
-    expires_in: Option<crate::types::WholeNumber>,
+    /// Any JSON: a lifetime the server got wrong must not lose the token (see [`lifetime`]).
+    expires_in: Option<serde_json::Value>,
+}
+
+/// How long a token lives, from its `expires_in` (seconds, a number or a numeric string),
+/// within [`MAX_LIFETIME`]; `None` when it is missing, not positive or not a number.
+fn lifetime(expires_in: Option<&serde_json::Value>) -> Option<Duration> {
+    let seconds = match expires_in? {
+        serde_json::Value::Number(number) => number.as_f64()?,
+        serde_json::Value::String(text) => text.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    let max = MAX_LIFETIME.as_secs_f64();
+    (seconds.is_finite() && seconds >= 1.0).then(|| Duration::from_secs_f64(seconds.min(max)))
 }
 
 /// What one attempt produced.
@@ -102,7 +119,11 @@ impl TokenEndpoint {
             url = %self.url,
             attempts = tracing::field::Empty,
         );
-        self.request_with_retries(grant).instrument(span).await
+        let bounded = tokio::time::timeout(self.timeout, self.request_with_retries(grant));
+        match bounded.instrument(span).await {
+            Ok(result) => result,
+            Err(_) => Err(AuthError::Timeout { waited: self.timeout }),
+        }
     }
 
     async fn request_with_retries(&self, grant: Grant<'_>) -> Result<IssuedToken, AuthError> {
@@ -143,12 +164,23 @@ impl TokenEndpoint {
             retry_after: None,
             source: Some(Arc::new(error)),
         };
-        let response = match self.http.post(self.url.clone()).json(body).send().await {
+        let response = match self
+            .http
+            .post(self.url.clone())
+            .json(body)
+            .timeout(self.timeout)
+            .send()
+            .await
+        {
             Ok(response) => response,
             Err(error) => return unanswered(None, error),
         };
         let status = response.status();
         let retry_after = retry_after(response.headers());
+        let location = response
+            .headers()
+            .get(http::header::LOCATION)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes,
             Err(error) => return unanswered(Some(status), error),
@@ -161,6 +193,10 @@ impl TokenEndpoint {
         };
         match status {
             status if status.is_success() => Attempt::Done(self.parse(status, &bytes, requested_at)),
+            status if status.is_redirection() => Attempt::Done(Err(AuthError::Redirect {
+                status,
+                location: location.map(&scrub),
+            })),
             StatusCode::UNAUTHORIZED => Attempt::Done(Err(AuthError::InvalidCredentials {
                 message: server_message().1,
             })),
@@ -183,8 +219,9 @@ impl TokenEndpoint {
 
     fn parse(&self, status: StatusCode, bytes: &[u8], requested_at: Instant) -> Result<IssuedToken, AuthError> {
         let malformed = |reason: String| AuthError::MalformedResponse { status, reason };
+        // A success body may hold a token however broken it is: it is described, never quoted.
         let value: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|_| malformed(format!("not JSON: {}", self.scrub(excerpt(bytes), None))))?;
+            .map_err(|_| malformed(format!("not JSON ({} bytes, not shown)", bytes.len())))?;
         let body: TokenBody = serde_json::from_value(value.clone()).map_err(|e| {
             let fields: Vec<&str> = value
                 .as_object()
@@ -195,10 +232,10 @@ impl TokenEndpoint {
         if body.access_token.is_empty() {
             return Err(malformed("empty access_token".to_owned()));
         }
-        let lifetime = body
-            .expires_in
-            .and_then(|seconds| u64::try_from(seconds.get()).ok())
-            .map_or(DEFAULT_LIFETIME, Duration::from_secs);
+        let lifetime = lifetime(body.expires_in.as_ref()).unwrap_or_else(|| {
+            tracing::warn!("the token answer has no usable expires_in; the token is kept until the API rejects it");
+            MAX_LIFETIME
+        });
         tracing::debug!(
             expires_in = lifetime.as_secs(),
             rotated_refresh_token = body.refresh_token.is_some(),
@@ -207,7 +244,7 @@ impl TokenEndpoint {
         Ok(IssuedToken {
             access_token: SecretString::from(body.access_token),
             refresh_token: body.refresh_token.filter(|t| !t.is_empty()).map(SecretString::from),
-            expires_at: requested_at + lifetime,
+            expires_at: later(requested_at, lifetime),
             lifetime,
         })
     }
@@ -230,10 +267,19 @@ impl TokenEndpoint {
     }
 }
 
+/// `duration` after `at`; when the clock cannot count that far (a timeout of `Duration::MAX`),
+/// a year after `at`, which is as good as never.
+pub(crate) fn later(at: Instant, duration: Duration) -> Instant {
+    const A_YEAR: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+    at.checked_add(duration)
+        .or_else(|| at.checked_add(A_YEAR))
+        .unwrap_or(at)
+}
+
 /// serde's messages quote the offending value (`invalid type: string "…"`); drop the quote.
 fn strip_values(message: &str) -> String {
-    match message.find('"') {
-        Some(start) => format!("{}<value>", &message[..start]),
+    match message.split_once('"') {
+        Some((before, _)) => format!("{before}<value>"),
         None => message.to_owned(),
     }
 }
@@ -248,6 +294,7 @@ mod tests {
             http: reqwest::Client::new(),
             credentials: Credentials::new("id", "s3cr3t-value"),
             retry: RetryPolicy::none(),
+            timeout: Duration::from_secs(60),
         }
     }
 
@@ -274,6 +321,36 @@ mod tests {
             strip_values("missing field `access_token`"),
             "missing field `access_token`"
         );
+    }
+
+    #[test]
+    fn a_time_too_far_to_count_is_a_year_away() {
+        let now = Instant::now();
+        assert_eq!(later(now, Duration::from_secs(5)), now + Duration::from_secs(5));
+        assert_eq!(later(now, Duration::MAX), now + Duration::from_secs(365 * 24 * 60 * 60));
+    }
+
+    #[test]
+    fn lifetimes_are_clamped_and_unusable_ones_are_unknown() {
+        let of = |value: serde_json::Value| lifetime(Some(&value));
+        assert_eq!(of(serde_json::json!(3600)), Some(Duration::from_secs(3600)));
+        assert_eq!(of(serde_json::json!(1800.0)), Some(Duration::from_secs(1800)));
+        assert_eq!(of(serde_json::json!(" 60 ")), Some(Duration::from_secs(60)));
+        assert_eq!(of(serde_json::json!(i64::MAX)), Some(MAX_LIFETIME));
+        assert_eq!(of(serde_json::json!(u64::MAX)), Some(MAX_LIFETIME));
+        assert_eq!(of(serde_json::json!(1e300)), Some(MAX_LIFETIME));
+        for unusable in [
+            serde_json::json!(0),
+            serde_json::json!(-5),
+            serde_json::json!(0.5),
+            serde_json::json!("soon"),
+            serde_json::json!(null),
+            serde_json::json!(true),
+            serde_json::json!({"s": 1}),
+        ] {
+            assert_eq!(of(unusable.clone()), None, "{unusable}");
+        }
+        assert_eq!(lifetime(None), None);
     }
 
     #[test]

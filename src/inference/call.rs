@@ -174,13 +174,20 @@ pub(super) struct Sent {
     pub(super) response: reqwest::Response,
     /// When the call started, to report the time waited if reading the body times out.
     pub(super) started: Instant,
+    /// The largest body [`Sent::bytes`] reads.
+    pub(super) max_body_size: usize,
+    /// The longest line or event a stream of this answer accepts.
+    pub(super) max_event_size: usize,
 }
 
 impl Sent {
-    /// The whole body.
+    /// The whole body, up to the client's body size limit.
     pub(super) async fn bytes(self) -> Result<Bytes, Error> {
         let started = self.started;
-        self.response.bytes().await.map_err(|e| transport_error(e, started))
+        crate::wire::limit_body(self.response, self.max_body_size)
+            .bytes()
+            .await
+            .map_err(|e| transport_error(e, started))
     }
 }
 
@@ -222,7 +229,15 @@ impl InferenceClient {
         };
         let status = response.status();
         span.record("status", status.as_u16());
-        let sent = Sent { response, started };
+        if status.is_redirection() {
+            return Err(Error::unexpected(&response));
+        }
+        let sent = Sent {
+            response,
+            started,
+            max_body_size: self.max_body_size,
+            max_event_size: self.max_event_size,
+        };
         if status.is_success() {
             return Ok(sent);
         }
@@ -242,14 +257,15 @@ fn failure(error: reqwest_middleware::Error, started: Instant) -> Error {
     }
 }
 
-/// A transport failure; a timeout becomes [`Error::Timeout`] with the time since `started`.
+/// A transport failure; a timeout becomes [`Error::Timeout`] with the time since `started`, a
+/// body over its limit [`Error::TooLarge`].
 pub(super) fn transport_error(error: reqwest::Error, started: Instant) -> Error {
     if error.is_timeout() {
         Error::Timeout {
             waited: started.elapsed(),
         }
     } else {
-        Error::Transport(error)
+        Error::from(error)
     }
 }
 

@@ -35,6 +35,8 @@ pub struct InferenceClient {
     /// `Bearer <key>`, marked sensitive.
     pub(super) authorization: HeaderValue,
     pub(super) default_headers: HeaderMap,
+    pub(super) max_body_size: usize,
+    pub(super) max_event_size: usize,
 }
 
 impl std::fmt::Debug for InferenceClient {
@@ -81,6 +83,8 @@ impl InferenceClient {
             headers: Ok(HeaderMap::new()),
             retry: RetryPolicy::default(),
             allow_plain_http: false,
+            max_body_size: crate::DEFAULT_MAX_BODY_SIZE,
+            max_event_size: super::DEFAULT_MAX_EVENT_SIZE,
         }
     }
 
@@ -221,6 +225,8 @@ pub struct InferenceClientBuilder {
     headers: Result<HeaderMap, Error>,
     retry: RetryPolicy,
     allow_plain_http: bool,
+    max_body_size: usize,
+    max_event_size: usize,
 }
 
 impl InferenceClientBuilder {
@@ -263,6 +269,29 @@ impl InferenceClientBuilder {
         self
     }
 
+    /// Sets the largest answer body read whole (synchronous results, asynchronous status and
+    /// results, error bodies; default [`crate::DEFAULT_MAX_BODY_SIZE`]). A larger one is
+    /// [`Error::TooLarge`], and no more of it is read.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// Sets the longest line or event a streamed answer may hold (default
+    /// [`DEFAULT_MAX_EVENT_SIZE`](super::DEFAULT_MAX_EVENT_SIZE), 16 MiB). A longer one is
+    /// [`Error::TooLarge`] and ends the stream.
+    ///
+    /// ```
+    /// let llm = datacrunch::inference::InferenceClient::builder("https://containers.datacrunch.io/my-llm", "key")
+    ///     .max_event_size(1024 * 1024)
+    ///     .build()?;
+    /// # Ok::<(), datacrunch::Error>(())
+    /// ```
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.max_event_size = bytes;
+        self
+    }
+
     /// Builds the client, checking the endpoint and the key.
     pub fn build(self) -> Result<InferenceClient, Error> {
         let endpoint = Endpoint::parse(&self.endpoint, self.allow_plain_http)?;
@@ -276,7 +305,8 @@ impl InferenceClientBuilder {
         authorization.set_sensitive(true);
         let default_headers = self.headers?;
 
-        let http = crate::client::http_client(Some(self.timeout), None, self.user_agent.as_deref())?;
+        let loopback = reqwest::Url::parse(self.endpoint.trim()).is_ok_and(|url| crate::wire::is_loopback(&url));
+        let http = crate::client::http_client(Some(self.timeout), None, self.user_agent.as_deref(), loopback)?;
         let http = reqwest_middleware::ClientBuilder::new(http)
             .with(RetryMiddleware::new(self.retry))
             .build();
@@ -285,6 +315,8 @@ impl InferenceClientBuilder {
             endpoint,
             authorization,
             default_headers,
+            max_body_size: self.max_body_size,
+            max_event_size: self.max_event_size,
         })
     }
 }

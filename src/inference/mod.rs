@@ -58,7 +58,7 @@ pub use client::{InferenceClient, InferenceClientBuilder};
 pub use job::{AsyncInference, StatusReport, Wait};
 pub use response::InferenceResponse;
 pub use status::InferenceStatus;
-pub use stream::{Event, EventStream};
+pub use stream::{DEFAULT_MAX_EVENT_SIZE, Event, EventStream};
 
 /// How long one inference call may take, unless set with [`InferenceClientBuilder::timeout`] or
 /// [`Call::timeout`]: 300 s.

@@ -100,6 +100,31 @@ async fn smaller_pages_than_asked_for_are_followed() {
     assert!(mocks.iter().all(|mock| mock.calls() == 1));
 }
 
+/// A page shorter than asked for is not the last while `X-Total-Count` says more remain.
+#[tokio::test]
+async fn a_short_page_does_not_end_the_listing_while_the_total_says_more_remain() {
+    let (server, client) = common::mock_api().await;
+    let first = serve_page(&server, 1, scripts(0, 60), 100, Some(130)).await;
+    let second = serve_page(&server, 2, scripts(60, 70), 100, Some(130)).await;
+    let third = serve_page(&server, 3, json!([]), 100, Some(130)).await;
+
+    let all = client.all_scripts().await.unwrap();
+
+    assert_eq!(all.len(), 130);
+    assert_eq!((first.calls(), second.calls(), third.calls()), (1, 1, 0));
+}
+
+/// A total that promises more than the API ever sends ends at the first empty page.
+#[tokio::test]
+async fn a_total_that_is_never_reached_ends_at_an_empty_page() {
+    let (server, client) = common::mock_api().await;
+    let first = serve_page(&server, 1, scripts(0, 40), 100, Some(500)).await;
+    let second = serve_page(&server, 2, json!([]), 100, Some(500)).await;
+
+    assert_eq!(client.all_scripts().await.unwrap().len(), 40);
+    assert_eq!((first.calls(), second.calls()), (1, 1));
+}
+
 #[tokio::test]
 async fn an_empty_account_is_one_request() {
     let (server, client) = common::mock_api().await;

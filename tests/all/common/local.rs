@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
 
 /// Serves `app` on a free loopback port and returns its base URL, `http://127.0.0.1:PORT`.
@@ -37,6 +37,15 @@ impl Reply {
             status,
             headers: vec![("content-type", "application/json".to_owned())],
             body: Bytes::from(body.to_string()),
+        }
+    }
+
+    /// An answer with any body and content type.
+    pub fn raw(status: u16, content_type: &str, body: impl Into<Bytes>) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type", content_type.to_owned())],
+            body: body.into(),
         }
     }
 
@@ -90,6 +99,7 @@ pub struct Script {
     replies: Arc<Mutex<VecDeque<Reply>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
     gate: Option<Arc<Semaphore>>,
+    arrived: Arc<Notify>,
 }
 
 impl Script {
@@ -101,6 +111,7 @@ impl Script {
             replies: Arc::new(Mutex::new(replies)),
             seen: Arc::default(),
             gate: None,
+            arrived: Arc::default(),
         }
     }
 
@@ -118,6 +129,19 @@ impl Script {
     /// How many requests arrived.
     pub fn calls(&self) -> usize {
         self.seen.lock().unwrap().len()
+    }
+
+    /// Waits until `count` requests have arrived, from any runtime or thread.
+    pub async fn wait_for_calls(&self, count: usize) {
+        loop {
+            let arrived = self.arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            if self.calls() >= count {
+                return;
+            }
+            arrived.await;
+        }
     }
 
     /// Every request that arrived, in order.
@@ -140,6 +164,7 @@ impl Script {
             headers: headers.clone(),
             body: String::from_utf8_lossy(body).into_owned(),
         });
+        self.arrived.notify_waiters();
         if let Some(gate) = &self.gate {
             gate.acquire().await.unwrap().forget();
         }
