@@ -49,10 +49,13 @@ mod generated {
 pub use client::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, LEGACY_BASE_URL};
 pub use environment::Environment;
 pub use error::Error;
-pub use generated::{Client, ClientInfo, builder};
+pub use generated::Client;
+/// The request builders the operation methods of [`Client`] return; each method's documentation
+/// lists the calls its builder needs.
+#[doc(hidden)]
+pub use generated::builder;
 /// A streamed response body, for operations that answer with bytes rather than JSON.
 pub use progenitor_client::ByteStream;
 /// A successful answer: the decoded body with the status and headers (`.status()`,
 /// `.headers()`, `.into_inner()`); it dereferences to the body.
 pub use progenitor_client::ResponseValue;
-pub use transport::Transport;

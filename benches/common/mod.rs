@@ -18,7 +18,6 @@ use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use datacrunch::ClientInfo as _;
 use datacrunch::types::{Balance, InstanceList};
 use serde_json::json;
 

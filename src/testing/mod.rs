@@ -6,6 +6,24 @@
 //! one-element array for `GET /sshkeys/{id}`, `{"code", "message"}` errors). Faults, latency and
 //! rate limits can be switched on, and counters tell what your code sent.
 //!
+//! # What it models
+//!
+//! Each operation below answers as the API does; every other operation of the API answers
+//! 501 with the code `not_implemented` and a message naming the operation (never a 404, which
+//! your code would read as "not found"), and still counts in [`FakeApi::requests_for`].
+//! [`FakeApi::modelled_operations`] lists the same set.
+//!
+//! - tokens: `get_access_token` (both grants);
+//! - catalogue: `get_balance`, `get_instances_types`, `get_images`, `get_locations`,
+//!   `get_all_availability`, `get_availability`;
+//! - SSH keys: `get_ssh_keys`, `add_ssh_keys`, `delete_ssh_keys`, `get_ssh_key_by_id`,
+//!   `delete_ssh_key_by_id`;
+//! - startup scripts: `get_scripts` (paginated), `add_scripts`, `delete_scripts`,
+//!   `get_script_by_id`, `delete_script_by_id`;
+//! - volumes: `get_all_volumes`, `create_volume`, `volume_action`, `get_volume_by_id`,
+//!   `delete_volume_by_id`;
+//! - instances: `get_all_instances`, `deploy_instance`, `instance_action`, `get_instance_by_id`.
+//!
 //! Time is tokio's, so a test on paused time (`#[tokio::test(start_paused = true)]`) runs a
 //! five-minute provisioning in no time. The server runs on the runtime that started it.
 //!
@@ -42,6 +60,7 @@
 
 mod routes;
 mod state;
+mod unmodelled;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -187,6 +206,12 @@ impl FakeApi {
     /// `docs/operations.md`).
     pub fn requests_for(&self, operation: &str) -> usize {
         self.state().counters.get(operation).copied().unwrap_or(0)
+    }
+
+    /// The operations the fake answers (by their [`Client`] method names, such as
+    /// `deploy_instance`); every other operation answers 501 `not_implemented`.
+    pub fn modelled_operations() -> impl Iterator<Item = &'static str> {
+        routes::modelled_operations()
     }
 
     /// The instances the fake holds, as `(id, status)` pairs, in the order they were deployed.

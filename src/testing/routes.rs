@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -16,11 +16,13 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::state::{self, Fault};
+use super::unmodelled::operation_for;
 use super::{CLIENT_ID, CLIENT_SECRET};
 
 type Fake = Arc<Mutex<state::State>>;
 
-/// `(method, route, operation id)` of every route, for the per-operation counters.
+/// `(method, route, operation id)` of every operation the fake models; any other operation of
+/// the API answers 501 `not_implemented`. The module documentation lists them too.
 const OPERATIONS: &[(&str, &str, &str)] = &[
     ("POST", "/v1/oauth2/token", "get_access_token"),
     ("GET", "/v1/balance", "get_balance"),
@@ -94,15 +96,18 @@ fn lock(fake: &Fake) -> MutexGuard<'_, state::State> {
     fake.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Counts the request, waits the configured latency, answers a queued fault, and refuses API
-/// requests without a valid bearer token.
-async fn gatekeeper(State(fake): State<Fake>, route: Option<MatchedPath>, request: Request, next: Next) -> Response {
-    let route = route.as_ref().map_or("", MatchedPath::as_str);
+/// Counts the request, waits the configured latency, answers a queued fault, refuses API
+/// requests without a valid bearer token, and answers 501 `not_implemented` for an operation of
+/// the API that the fake does not model.
+async fn gatekeeper(State(fake): State<Fake>, request: Request, next: Next) -> Response {
     let method = request.method().as_str();
-    let operation = OPERATIONS
-        .iter()
-        .find(|(m, r, _)| *m == method && *r == route)
-        .map_or("unknown", |(_, _, operation)| *operation);
+    let route = request
+        .uri()
+        .path()
+        .strip_prefix("/v1")
+        .and_then(|path| operation_for(method, path));
+    let operation = route.map_or("unknown", |(_, operation)| operation);
+    let modelled = route.is_none_or(|(template, operation)| is_modelled(method, template, operation));
     let bearer = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -142,8 +147,24 @@ async fn gatekeeper(State(fake): State<Fake>, route: Option<MatchedPath>, reques
             "unauthorized_request",
             "Invalid or expired access token",
         ),
+        None if !modelled => {
+            let message = format!("FakeApi does not model the operation {operation}");
+            api_error(StatusCode::NOT_IMPLEMENTED, "not_implemented", &message)
+        }
         None => next.run(request).await,
     }
+}
+
+/// Whether the fake answers `operation` (on `template`, the spec's route after `/v1`).
+fn is_modelled(method: &str, template: &str, operation: &str) -> bool {
+    OPERATIONS
+        .iter()
+        .any(|(m, r, o)| *m == method && r.strip_prefix("/v1") == Some(template) && *o == operation)
+}
+
+/// The operations the fake answers, by their `Client` method names.
+pub(super) fn modelled_operations() -> impl Iterator<Item = &'static str> {
+    OPERATIONS.iter().map(|(_, _, operation)| *operation)
 }
 
 /// The API's error code for a status.
@@ -679,6 +700,17 @@ mod tests {
             let path = route.trim_start_matches("/v1");
             let row = format!("| {method} | `{path}` | `{operation}` |");
             assert!(table.contains(&row), "{row} is not in docs/operations.md");
+        }
+    }
+
+    #[test]
+    fn the_module_documentation_lists_every_modelled_operation() {
+        let docs = include_str!("mod.rs");
+        for (_, _, operation) in OPERATIONS {
+            assert!(
+                docs.contains(&format!("`{operation}`")),
+                "{operation} is not in the testing docs"
+            );
         }
     }
 }

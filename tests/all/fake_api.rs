@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
+use datacrunch::Error;
 use datacrunch::retry::RetryPolicy;
 use datacrunch::testing::FakeApi;
 use datacrunch::types::{
     AddSshKeyRequest, AddStartupScriptRequest, CreateVolumeRequest, DeployInstanceRequest, InstanceActionRequest,
     InstanceId, InstanceStatus, LocationCode, VolumeStatus,
 };
-use datacrunch::{ClientInfo, Error};
 use reqwest::StatusCode;
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -215,7 +215,6 @@ async fn bodies_are_validated_and_unknown_ids_are_not_found() {
         "location_code": "FIN-03"
     });
     let answer = client
-        .inner()
         .http()
         .post(format!("{}/instances", fake.base_url()))
         .json(&missing_hostname)
@@ -265,7 +264,6 @@ async fn startup_scripts_are_paginated_as_the_live_api() {
     assert_eq!(first_page.len(), 10);
     assert_eq!(first_page.headers()["x-total-count"], "25");
     let last = client
-        .inner()
         .http()
         .get(format!("{}/scripts?page=3&pageSize=10", fake.base_url()))
         .send()
@@ -334,4 +332,35 @@ async fn the_fake_token_endpoint_refuses_malformed_grants() {
     let answer = http.post(&token_url).json(&unknown).send().await.unwrap();
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(fake.token_requests(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_operation_the_fake_does_not_model_answers_501_naming_it() {
+    let fake = FakeApi::start().await;
+    let client = fake.client_builder().retry_policy(RetryPolicy::none()).build().unwrap();
+    assert!(!FakeApi::modelled_operations().any(|operation| operation == "get_volumes_in_trash"));
+    // `/volumes/trash` has the shape of `/volumes/{id}`, which the fake models: it must not be
+    // read as a volume with the id "trash".
+    let error = client.get_volumes_in_trash().send().await.unwrap_err();
+    assert_eq!(error.status(), Some(StatusCode::NOT_IMPLEMENTED));
+    assert!(!error.is_not_found());
+    match &error {
+        Error::Api { error, .. } => {
+            assert_eq!(error.code, Some(datacrunch::types::ErrorCode::from("not_implemented")));
+            assert!(error.message.contains("get_volumes_in_trash"), "{error:?}");
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
+    assert_eq!(fake.requests_for("get_volumes_in_trash"), 1);
+
+    // A path the API does not have at all stays a 404.
+    let answer = client
+        .http()
+        .get(format!("{}/no-such-resource", fake.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    // Modelled operations are untouched.
+    assert_eq!(client.get_all_volumes().send().await.unwrap().len(), 0);
 }
