@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use datacrunch::Client;
 use datacrunch::types::{DeployInstanceRequest, ImageType, InstanceStatus, InstanceType, LocationCode, SshKeyId};
+use datacrunch::wait::Progress;
 
 /// What to deploy, and the limits of the run.
 struct Plan {
@@ -113,6 +114,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let running = client
         .wait_for_instance(&id, InstanceStatus::Running)
         .timeout(plan.timeout)
+        .on_progress(print_progress)
         .await;
     match &running {
         Ok(instance) => println!(
@@ -124,8 +126,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let deletion = client.delete_instance_if_exists(&id).await?;
     println!("Delete of {id}: {deletion:?}");
-    client.wait_for_instance_gone(&id).timeout(plan.timeout).await?;
+    client
+        .wait_for_instance_gone(&id)
+        .timeout(plan.timeout)
+        .on_progress(print_progress)
+        .await?;
     println!("Instance {id} is gone");
     running?;
     Ok(())
+}
+
+/// One line per read of a wait, so that minutes of provisioning are not silent.
+fn print_progress(progress: Progress<'_>) {
+    println!(
+        "  {} is {} after {} s",
+        progress.resource,
+        progress.status,
+        progress.elapsed.as_secs()
+    );
 }

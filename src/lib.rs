@@ -1,18 +1,7 @@
-//! Typed async client for the DataCrunch (Verda) GPU cloud REST API.
-//!
-//! Every endpoint is a method on [`Client`], generated at build time from `openapi.yaml`:
-//!
-//! ```no_run
-//! # async fn run() -> Result<(), datacrunch::Error> {
-//! let client = datacrunch::Client::builder().credentials("client-id", "client-secret").build()?;
-//! let balance = client.get_balance().send().await?;
-//! println!("{} {}", balance.amount, balance.currency);
-//! # Ok(())
-//! # }
-//! ```
-
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
 compile_error!("datacrunch needs a TLS backend: enable the feature `rustls` (the default) or `native-tls`");
@@ -30,6 +19,7 @@ pub mod lifecycle;
 pub mod pagination;
 pub mod retry;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 pub mod types;
 pub mod wait;

@@ -1,8 +1,9 @@
 //! A stateful fake of the DataCrunch API for tests, in-process on loopback (feature `test-util`).
 //!
 //! [`FakeApi`] behaves like the API rather than like a mock: it issues and checks tokens, keeps
-//! SSH keys, startup scripts, volumes and instances in memory, moves instances through their
-//! lifecycle over time, and answers in the API's own shapes (bare-text ids on create, a
+//! SSH keys, startup scripts, volumes, instances, clusters, container and job deployments and
+//! secrets in memory, moves instances, clusters and deployments through their lifecycles over
+//! time, and answers in the API's own shapes (bare-text ids on create, a
 //! one-element array for `GET /sshkeys/{id}`, `{"code", "message"}` errors). Faults, latency and
 //! rate limits can be switched on, and counters tell what your code sent.
 //!
@@ -22,7 +23,19 @@
 //!   `get_script_by_id`, `delete_script_by_id`;
 //! - volumes: `get_all_volumes`, `create_volume`, `volume_action`, `get_volume_by_id`,
 //!   `delete_volume_by_id`;
-//! - instances: `get_all_instances`, `deploy_instance`, `instance_action`, `get_instance_by_id`.
+//! - instances: `get_all_instances`, `deploy_instance`, `instance_action`, `get_instance_by_id`;
+//! - clusters, which provision as instances do and go on `discontinue`: `get_clusters`,
+//!   `create_cluster`, `cluster_action`, `get_cluster_by_id`;
+//! - container deployments, `initializing` for the provisioning time after creation or a resume,
+//!   then `healthy`, or `paused`: `get_container_deployments`, `create_container_deployment`,
+//!   `get_container_deployment_by_name`, `delete_container_deployment`,
+//!   `get_container_deployment_status`, `pause_container_deployment`,
+//!   `resume_container_deployment`;
+//! - job deployments, `running` or `paused`: `get_job_deployments`, `create_job_deployment`,
+//!   `get_job_deployment_by_name`, `delete_job_deployment`, `get_job_deployment_status`,
+//!   `pause_job_deployment`, `resume_job_deployment`;
+//! - secrets (names only; values are never answered): `get_secrets`, `create_secret`,
+//!   `delete_secret`.
 //!
 //! Time is tokio's, so a test on paused time (`#[tokio::test(start_paused = true)]`) runs a
 //! five-minute provisioning in no time. The server runs on the runtime that started it.
@@ -58,7 +71,12 @@
 //! # }
 //! ```
 
+mod clusters;
+mod containers;
+mod deployments;
+mod jobs;
 mod routes;
+mod secrets;
 mod state;
 mod unmodelled;
 
@@ -156,8 +174,9 @@ impl FakeApi {
         self
     }
 
-    /// Sets how long instances deployed from now on take to run: `ordered` for the first half,
-    /// `provisioning` for the second, then `running` (default 30 s).
+    /// Sets how long instances and clusters deployed from now on take to run: `ordered` for the
+    /// first half, `provisioning` for the second, then `running` (default 30 s). Container
+    /// deployments created or resumed from now on are `initializing` for as long, then `healthy`.
     pub fn provision_time(&self, time: Duration) -> &Self {
         self.state().provision_time = time;
         self

@@ -18,8 +18,9 @@ use tokio::time::Instant;
 use super::state::{self, Fault};
 use super::unmodelled::operation_for;
 use super::{CLIENT_ID, CLIENT_SECRET};
+use super::{clusters, containers, jobs, secrets};
 
-type Fake = Arc<Mutex<state::State>>;
+pub(super) type Fake = Arc<Mutex<state::State>>;
 
 /// `(method, route, operation id)` of every operation the fake models; any other operation of
 /// the API answers 501 `not_implemented`. The module documentation lists them too.
@@ -59,7 +60,7 @@ const INSTANCE_TYPES: &[(&str, &str, &str)] = &[
     ("CPU.4V.16G", "CPU", "0.0360"),
 ];
 
-const CREATED_AT: &str = "2026-01-01T00:00:00Z";
+pub(super) const CREATED_AT: &str = "2026-01-01T00:00:00Z";
 
 pub(super) fn router(fake: Fake) -> Router {
     Router::new()
@@ -87,12 +88,16 @@ pub(super) fn router(fake: Fake) -> Router {
             get(list_instances).post(deploy_instance).put(instance_action),
         )
         .route("/v1/instances/{id}", get(get_instance))
+        .merge(clusters::routes())
+        .merge(containers::routes())
+        .merge(jobs::routes())
+        .merge(secrets::routes())
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .layer(middleware::from_fn_with_state(fake.clone(), gatekeeper))
         .with_state(fake)
 }
 
-fn lock(fake: &Fake) -> MutexGuard<'_, state::State> {
+pub(super) fn lock(fake: &Fake) -> MutexGuard<'_, state::State> {
     fake.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -157,14 +162,25 @@ async fn gatekeeper(State(fake): State<Fake>, request: Request, next: Next) -> R
 
 /// Whether the fake answers `operation` (on `template`, the spec's route after `/v1`).
 fn is_modelled(method: &str, template: &str, operation: &str) -> bool {
-    OPERATIONS
-        .iter()
-        .any(|(m, r, o)| *m == method && r.strip_prefix("/v1") == Some(template) && *o == operation)
+    modelled().any(|(m, r, o)| *m == method && r.strip_prefix("/v1") == Some(template) && *o == operation)
+}
+
+/// The tables of modelled operations: this file's, then each resource file's.
+const MODELLED: &[&[(&str, &str, &str)]] = &[
+    OPERATIONS,
+    clusters::OPERATIONS,
+    containers::OPERATIONS,
+    jobs::OPERATIONS,
+    secrets::OPERATIONS,
+];
+
+fn modelled() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    MODELLED.iter().flat_map(|table| table.iter())
 }
 
 /// The operations the fake answers, by their `Client` method names.
 pub(super) fn modelled_operations() -> impl Iterator<Item = &'static str> {
-    OPERATIONS.iter().map(|(_, _, operation)| *operation)
+    modelled().map(|(_, _, operation)| *operation)
 }
 
 /// The API's error code for a status.
@@ -179,26 +195,26 @@ fn code_for(status: StatusCode) -> &'static str {
     }
 }
 
-fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(json!({"code": code, "message": message}))).into_response()
 }
 
-fn json_ok(body: Value) -> Response {
+pub(super) fn json_ok(body: Value) -> Response {
     axum::Json(body).into_response()
 }
 
-fn not_found(what: &str, id: &str) -> Response {
+pub(super) fn not_found(what: &str, id: &str) -> Response {
     api_error(StatusCode::NOT_FOUND, "not_found", &format!("{what} {id} not found"))
 }
 
 /// A create answer: the new id as bare text, as the API sends it.
-fn created(status: StatusCode, id: String) -> Response {
+pub(super) fn created(status: StatusCode, id: String) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain")], id).into_response()
 }
 
 /// Decodes a JSON body, answering 400 `invalid_request` naming what is wrong.
 #[allow(clippy::result_large_err)] // the error is the answer to send
-fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
+pub(super) fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
     serde_json::from_slice(bytes).map_err(|error| {
         let message = error.to_string();
         let message = message.split(" at line ").next().unwrap_or_default();
@@ -312,12 +328,12 @@ fn price_of(instance_type: &str) -> Option<&'static str> {
 // ---------------------------------------------------------------- SSH keys and startup scripts
 
 /// Finds a resource by id in a list of bodies.
-fn find<'a>(items: &'a [Value], id: &str) -> Option<&'a Value> {
+pub(super) fn find<'a>(items: &'a [Value], id: &str) -> Option<&'a Value> {
     items.iter().find(|item| item["id"] == id)
 }
 
 /// Removes the resources with these ids; false (and nothing removed) when one is unknown.
-fn remove_all(items: &mut Vec<Value>, ids: &[String]) -> bool {
+pub(super) fn remove_all(items: &mut Vec<Value>, ids: &[String]) -> bool {
     if !ids.iter().all(|id| find(items, id).is_some()) {
         return false;
     }
@@ -691,12 +707,12 @@ async fn instance_action(State(fake): State<Fake>, bytes: Bytes) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::OPERATIONS;
+    use super::modelled;
 
     #[test]
     fn every_counted_operation_is_an_operation_of_the_api() {
         let table = include_str!("../../docs/operations.md");
-        for (method, route, operation) in OPERATIONS {
+        for (method, route, operation) in modelled() {
             let path = route.trim_start_matches("/v1");
             let row = format!("| {method} | `{path}` | `{operation}` |");
             assert!(table.contains(&row), "{row} is not in docs/operations.md");
@@ -706,7 +722,7 @@ mod tests {
     #[test]
     fn the_module_documentation_lists_every_modelled_operation() {
         let docs = include_str!("mod.rs");
-        for (_, _, operation) in OPERATIONS {
+        for (_, _, operation) in modelled() {
             assert!(
                 docs.contains(&format!("`{operation}`")),
                 "{operation} is not in the testing docs"

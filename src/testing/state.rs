@@ -7,6 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::deployments::Deployment;
+
 /// A canned failure for the next API request.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Fault {
@@ -18,9 +20,9 @@ pub(super) enum Fault {
     RateLimited(Duration),
 }
 
-/// An instance and where it is in its lifecycle.
+/// An instance or a cluster, and where it is in its lifecycle.
 #[derive(Debug)]
-pub(super) struct Instance {
+pub(super) struct Machine {
     pub(super) body: Value,
     deployed_at: Instant,
     provision_time: Duration,
@@ -28,7 +30,7 @@ pub(super) struct Instance {
     settled: Option<&'static str>,
 }
 
-impl Instance {
+impl Machine {
     /// The status now: `ordered`, then `provisioning` half-way, then `running`, unless an action
     /// settled it.
     pub(super) fn status(&self, now: Instant) -> &'static str {
@@ -74,7 +76,11 @@ pub(super) struct State {
     pub(super) ssh_keys: Vec<Value>,
     pub(super) scripts: Vec<Value>,
     pub(super) volumes: Vec<Value>,
-    pub(super) instances: Vec<Instance>,
+    pub(super) instances: Vec<Machine>,
+    pub(super) clusters: Vec<Machine>,
+    pub(super) container_deployments: Vec<Deployment>,
+    pub(super) job_deployments: Vec<Deployment>,
+    pub(super) secrets: Vec<Value>,
 }
 
 impl State {
@@ -94,6 +100,10 @@ impl State {
             scripts: Vec::new(),
             volumes: Vec::new(),
             instances: Vec::new(),
+            clusters: Vec::new(),
+            container_deployments: Vec::new(),
+            job_deployments: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 
@@ -137,16 +147,22 @@ impl State {
         format!("{kind:08x}-0000-4000-8000-{:012x}", self.next_id)
     }
 
-    pub(super) fn deploy(&mut self, body: Value, now: Instant) {
-        self.instances.push(Instance {
+    /// A machine deployed now, that runs after the configured provisioning time.
+    pub(super) fn machine(&self, body: Value, now: Instant) -> Machine {
+        Machine {
             body,
             deployed_at: now,
             provision_time: self.provision_time,
             settled: None,
-        });
+        }
     }
 
-    pub(super) fn instance_mut(&mut self, id: &str) -> Option<&mut Instance> {
+    pub(super) fn deploy(&mut self, body: Value, now: Instant) {
+        let instance = self.machine(body, now);
+        self.instances.push(instance);
+    }
+
+    pub(super) fn instance_mut(&mut self, id: &str) -> Option<&mut Machine> {
         self.instances.iter_mut().find(|instance| instance.body["id"] == id)
     }
 

@@ -364,3 +364,41 @@ async fn an_operation_the_fake_does_not_model_answers_501_naming_it() {
     // Modelled operations are untouched.
     assert_eq!(client.get_all_volumes().send().await.unwrap().len(), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_reports_its_progress_after_every_read_short_of_the_goal() {
+    let fake = FakeApi::start().await;
+    fake.provision_time(30 * SECOND);
+    let client = fake.client();
+    let id = client
+        .deploy_instance()
+        .body(deploy_request("progress"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_inner();
+    let mut reported = Vec::new();
+    let instance = client
+        .wait_for_instance(&id, InstanceStatus::Running)
+        .on_progress(|progress| {
+            assert_eq!(progress.resource, format!("instance {id}"));
+            reported.push((progress.reads, progress.status.to_owned(), progress.elapsed.as_secs()));
+        })
+        .await
+        .unwrap();
+    assert_eq!(instance.status, InstanceStatus::Running);
+    // Reads at 0, 2, 6, 14, 24 s (doubling from 2 s, at most 10 s apart) fall short; 34 s runs.
+    let expected: Vec<(u32, String, u64)> = [
+        (1, "ordered", 0),
+        (2, "ordered", 2),
+        (3, "ordered", 6),
+        (4, "ordered", 14),
+        (5, "provisioning", 24),
+    ]
+    .into_iter()
+    .map(|(reads, status, at)| (reads, status.to_owned(), at))
+    .collect();
+    assert_eq!(reported, expected);
+    assert_eq!(fake.requests_for("get_instance_by_id"), 6);
+}

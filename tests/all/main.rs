@@ -7,6 +7,7 @@ mod common;
 mod auth;
 mod decode_props;
 mod fake_api;
+mod fake_resources;
 mod inference;
 mod pagination;
 mod reference_fixtures;
