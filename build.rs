@@ -244,6 +244,8 @@ fn document_operations(file: &mut syn::File, spec: &openapiv3::OpenAPI) -> Resul
     let mut by_tag: Vec<(String, Vec<syn::ImplItem>)> =
         spec.tags.iter().map(|tag| (tag.name.clone(), Vec::new())).collect();
     let mut routes = Vec::new();
+    // Body type -> the first method that sends it.
+    let mut bodies = std::collections::HashMap::new();
     for mut item in operations.items {
         let syn::ImplItem::Fn(method) = &mut item else {
             return Err("the operations' `impl Client` holds something other than methods".to_owned());
@@ -255,6 +257,9 @@ fn document_operations(file: &mut syn::File, spec: &openapiv3::OpenAPI) -> Resul
             .ok_or_else(|| format!("`{verb} {path}` is not in the spec"))?;
         let builder = builder_name(method).and_then(|name| builders.get(&name));
         let builder = builder.ok_or_else(|| format!("`{}` returns no known builder", method.sig.ident))?;
+        if let Some(body) = builder.body.as_ref().and_then(type_name) {
+            bodies.entry(body).or_insert_with(|| method.sig.ident.to_string());
+        }
         let text = operation_docs(builder, facts);
         method.attrs.push(syn::parse_quote!(#[doc = #text]));
         routes.push((verb, path, method.sig.ident.to_string()));
@@ -280,6 +285,7 @@ fn document_operations(file: &mut syn::File, spec: &openapiv3::OpenAPI) -> Resul
             })
         });
     file.items.splice(position..position, blocks.collect::<Vec<_>>());
+    describe_undocumented_types(file, &bodies);
     let rows = routes
         .iter()
         .map(|(verb, path, name)| quote::quote!((#verb, #path, #name)));
@@ -288,6 +294,56 @@ fn document_operations(file: &mut syn::File, spec: &openapiv3::OpenAPI) -> Resul
         pub(crate) const OPERATION_ROUTES: &[(&str, &str, &str)] = &[#(#rows),*];
     });
     Ok(())
+}
+
+/// Gives the generated types that the spec leaves without a description (progenitor then writes
+/// just their name) one: a list says what it lists, a request body which method sends it.
+fn describe_undocumented_types(file: &mut syn::File, bodies: &std::collections::HashMap<String, String>) {
+    let Some(types) = module_mut(&mut file.items, "types") else {
+        return;
+    };
+    for item in types.iter_mut() {
+        let (name, attrs, fields) = match item {
+            syn::Item::Struct(item) => (item.ident.to_string(), &mut item.attrs, Some(&item.fields)),
+            syn::Item::Enum(item) => (item.ident.to_string(), &mut item.attrs, None),
+            _ => continue,
+        };
+        let placeholder = format!("`{name}`");
+        let Some(doc) = attrs
+            .iter_mut()
+            .find(|attr| doc_text(attr).is_some_and(|text| text.trim() == placeholder))
+        else {
+            continue;
+        };
+        let listed = fields.and_then(|fields| match fields {
+            syn::Fields::Unnamed(one) if one.unnamed.len() == 1 => {
+                let element = first_type_argument(&one.unnamed[0].ty)?;
+                // A type of this module is named bare, as `Instance`.
+                Some(match &element {
+                    syn::Type::Path(path) if path.path.segments.len() == 1 && !path.path.is_ident("String") => {
+                        let name = &path.path.segments[0].ident;
+                        format!("[`{name}`](crate::types::{name})")
+                    }
+                    other => type_markdown(other),
+                })
+            }
+            _ => None,
+        });
+        let text = match (listed, bodies.get(&name)) {
+            (Some(element), _) => format!("A list of {element}, as the API answers it; it dereferences to a `Vec`."),
+            (None, Some(method)) => format!("The request body of [`Client::{method}`](crate::Client::{method})."),
+            (None, None) => continue,
+        };
+        *doc = syn::parse_quote!(#[doc = #text]);
+    }
+}
+
+/// The last segment of a type's path: `Name` of `types::Name`.
+fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(path) => path.path.segments.last().map(|segment| segment.ident.to_string()),
+        _ => None,
+    }
 }
 
 fn is_client(block: &syn::ItemImpl) -> bool {

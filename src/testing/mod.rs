@@ -21,7 +21,9 @@
 //!   `delete_ssh_key_by_id`;
 //! - startup scripts: `get_scripts` (paginated), `add_scripts`, `delete_scripts`,
 //!   `get_script_by_id`, `delete_script_by_id`;
-//! - volumes: `get_all_volumes`, `create_volume`, `volume_action`, `get_volume_by_id`,
+//! - volumes, with their actions (attach, detach, rename, resize, clone, delete into the
+//!   trash or for good with `is_permanent`, restore from the trash): `get_all_volumes`,
+//!   `create_volume`, `volume_action`, `get_volumes_in_trash`, `get_volume_by_id`,
 //!   `delete_volume_by_id`;
 //! - instances: `get_all_instances`, `deploy_instance`, `instance_action`, `get_instance_by_id`;
 //! - clusters, which provision as instances do and go on `discontinue`: `get_clusters`,

@@ -45,6 +45,7 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("GET", "/v1/volumes", "get_all_volumes"),
     ("POST", "/v1/volumes", "create_volume"),
     ("PUT", "/v1/volumes", "volume_action"),
+    ("GET", "/v1/volumes/trash", "get_volumes_in_trash"),
     ("GET", "/v1/volumes/{id}", "get_volume_by_id"),
     ("DELETE", "/v1/volumes/{id}", "delete_volume_by_id"),
     ("GET", "/v1/instances", "get_all_instances"),
@@ -82,6 +83,7 @@ pub(super) fn router(fake: Fake) -> Router {
         .route("/v1/scripts", get(list_scripts).post(add_script).delete(delete_scripts))
         .route("/v1/scripts/{id}", get(get_script).delete(delete_script))
         .route("/v1/volumes", get(list_volumes).post(create_volume).put(volume_action))
+        .route("/v1/volumes/trash", get(list_trash))
         .route("/v1/volumes/{id}", get(get_volume).delete(delete_volume))
         .route(
             "/v1/instances",
@@ -526,18 +528,39 @@ async fn create_volume(State(fake): State<Fake>, bytes: Bytes) -> Response {
     created(StatusCode::ACCEPTED, id)
 }
 
+async fn list_trash(State(fake): State<Fake>) -> Response {
+    json_ok(Value::Array(lock(&fake).volume_trash.clone()))
+}
+
+/// A volume in use or in the trash (there with the status `deleted`).
 async fn get_volume(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
-    match find(&lock(&fake).volumes, &id) {
+    let state = lock(&fake);
+    match find(&state.volumes, &id).or_else(|| find(&state.volume_trash, &id)) {
         Some(volume) => json_ok(volume.clone()),
         None => not_found("volume", &id),
     }
 }
 
-async fn delete_volume(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
-    match remove_all(&mut lock(&fake).volumes, std::slice::from_ref(&id)) {
-        true => StatusCode::ACCEPTED.into_response(),
-        false => not_found("volume", &id),
+#[derive(Default, Deserialize)]
+struct DeleteVolume {
+    is_permanent: Option<bool>,
+}
+
+/// Deletes a volume into the trash, or for good with `{"is_permanent": true}`.
+async fn delete_volume(State(fake): State<Fake>, Path(id): Path<String>, bytes: Bytes) -> Response {
+    let request = match bytes.is_empty() {
+        true => DeleteVolume::default(),
+        false => match body::<DeleteVolume>(&bytes) {
+            Ok(request) => request,
+            Err(response) => return response,
+        },
+    };
+    let mut state = lock(&fake);
+    if find(&state.volumes, &id).is_none() {
+        return not_found("volume", &id);
     }
+    state.delete_volumes(&[id], request.is_permanent.unwrap_or(false));
+    StatusCode::ACCEPTED.into_response()
 }
 
 #[derive(Deserialize)]
@@ -547,6 +570,7 @@ struct VolumeAction {
     instance_id: Option<String>,
     name: Option<String>,
     size: Option<u64>,
+    is_permanent: Option<bool>,
 }
 
 async fn volume_action(State(fake): State<Fake>, bytes: Bytes) -> Response {
@@ -556,12 +580,29 @@ async fn volume_action(State(fake): State<Fake>, bytes: Bytes) -> Response {
     };
     let mut state = lock(&fake);
     let ids = request.id.into_vec();
-    if let Some(unknown) = ids.iter().find(|id| find(&state.volumes, id).is_none()) {
+    // Only a volume in the trash can be restored; every other action needs one in use.
+    let restoring = request.action == "restore";
+    let held = match restoring {
+        true => &state.volume_trash,
+        false => &state.volumes,
+    };
+    if let Some(unknown) = ids.iter().find(|id| find(held, id).is_none()) {
         return not_found("volume", unknown);
     }
-    if request.action == "delete" {
-        remove_all(&mut state.volumes, &ids);
-        return StatusCode::ACCEPTED.into_response();
+    match request.action.as_str() {
+        "delete" => {
+            state.delete_volumes(&ids, request.is_permanent.unwrap_or(false));
+            return StatusCode::ACCEPTED.into_response();
+        }
+        "restore" => {
+            state.restore_volumes(&ids);
+            return StatusCode::ACCEPTED.into_response();
+        }
+        "clone" => {
+            let clones = state.clone_volumes(&ids, request.name.as_deref());
+            return (StatusCode::ACCEPTED, axum::Json(clones)).into_response();
+        }
+        _ => {}
     }
     let change: Box<dyn Fn(&mut Value)> =
         match (request.action.as_str(), request.instance_id, request.name, request.size) {

@@ -76,6 +76,8 @@ pub(super) struct State {
     pub(super) ssh_keys: Vec<Value>,
     pub(super) scripts: Vec<Value>,
     pub(super) volumes: Vec<Value>,
+    /// Deleted volumes that can still be restored, with the status `deleted`.
+    pub(super) volume_trash: Vec<Value>,
     pub(super) instances: Vec<Machine>,
     pub(super) clusters: Vec<Machine>,
     pub(super) container_deployments: Vec<Deployment>,
@@ -99,6 +101,7 @@ impl State {
             ssh_keys: Vec::new(),
             scripts: Vec::new(),
             volumes: Vec::new(),
+            volume_trash: Vec::new(),
             instances: Vec::new(),
             clusters: Vec::new(),
             container_deployments: Vec::new(),
@@ -198,6 +201,59 @@ impl State {
             volume["status"] = json!("detached");
         }
         true
+    }
+
+    /// Deletes the volumes with these ids: for good, or into the trash, where they keep their
+    /// body with the status `deleted`.
+    pub(super) fn delete_volumes(&mut self, ids: &[String], permanently: bool) {
+        let (deleted, kept) = std::mem::take(&mut self.volumes)
+            .into_iter()
+            .partition(|volume| ids.iter().any(|id| volume["id"] == id.as_str()));
+        self.volumes = kept;
+        if !permanently {
+            self.volume_trash.extend(deleted.into_iter().map(|mut volume: Value| {
+                volume["status"] = json!("deleted");
+                volume["instance_id"] = Value::Null;
+                volume
+            }));
+        }
+    }
+
+    /// Takes the volumes with these ids out of the trash, detached.
+    pub(super) fn restore_volumes(&mut self, ids: &[String]) {
+        let (restored, kept) = std::mem::take(&mut self.volume_trash)
+            .into_iter()
+            .partition(|volume| ids.iter().any(|id| volume["id"] == id.as_str()));
+        self.volume_trash = kept;
+        self.volumes.extend(restored.into_iter().map(|mut volume: Value| {
+            volume["status"] = json!("detached");
+            volume
+        }));
+    }
+
+    /// Copies the volumes with these ids into new, detached volumes named `name` (else
+    /// `<name>-clone`); the new ids, as the API answers them.
+    pub(super) fn clone_volumes(&mut self, ids: &[String], name: Option<&str>) -> Vec<String> {
+        let mut clones = Vec::new();
+        for id in ids {
+            let Some(original) = self.volumes.iter().find(|volume| volume["id"] == id.as_str()).cloned() else {
+                continue;
+            };
+            let clone_id = self.new_id(0x70);
+            let mut clone = original;
+            let clone_name = name.map_or_else(
+                || format!("{}-clone", clone["name"].as_str().unwrap_or_default()),
+                str::to_owned,
+            );
+            clone["id"] = json!(clone_id);
+            clone["name"] = json!(clone_name);
+            clone["status"] = json!("detached");
+            clone["instance_id"] = Value::Null;
+            clone["is_os_volume"] = json!(false);
+            self.volumes.push(clone);
+            clones.push(clone_id);
+        }
+        clones
     }
 
     pub(super) fn instance_statuses(&self) -> Vec<(String, String)> {

@@ -338,20 +338,21 @@ async fn the_fake_token_endpoint_refuses_malformed_grants() {
 async fn an_operation_the_fake_does_not_model_answers_501_naming_it() {
     let fake = FakeApi::start().await;
     let client = fake.client_builder().retry_policy(RetryPolicy::none()).build().unwrap();
-    assert!(!FakeApi::modelled_operations().any(|operation| operation == "get_volumes_in_trash"));
-    // `/volumes/trash` has the shape of `/volumes/{id}`, which the fake models: it must not be
-    // read as a volume with the id "trash".
-    let error = client.get_volumes_in_trash().send().await.unwrap_err();
+    assert!(!FakeApi::modelled_operations().any(|operation| operation == "add_volume_tag"));
+    let tag = datacrunch::types::TagRequest::builder()
+        .key("team")
+        .value("ml".to_owned());
+    let error = client.add_volume_tag().id("v-1").body(tag).send().await.unwrap_err();
     assert_eq!(error.status(), Some(StatusCode::NOT_IMPLEMENTED));
     assert!(!error.is_not_found());
     match &error {
         Error::Api { error, .. } => {
             assert_eq!(error.code, Some(datacrunch::types::ErrorCode::from("not_implemented")));
-            assert!(error.message.contains("get_volumes_in_trash"), "{error:?}");
+            assert!(error.message.contains("add_volume_tag"), "{error:?}");
         }
         other => panic!("expected an API error, got {other:?}"),
     }
-    assert_eq!(fake.requests_for("get_volumes_in_trash"), 1);
+    assert_eq!(fake.requests_for("add_volume_tag"), 1);
 
     // A path the API does not have at all stays a 404.
     let answer = client

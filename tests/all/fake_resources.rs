@@ -1,4 +1,5 @@
-//! The test kit's fake API beyond instances: clusters, container and job deployments, secrets.
+//! The test kit's fake API beyond instances: clusters, container and job deployments, secrets,
+//! volume actions.
 //! Driven through the SDK as a downstream test would, on paused time, with exact read counts.
 
 use std::time::Duration;
@@ -9,8 +10,9 @@ use datacrunch::testing::FakeApi;
 use datacrunch::types::{
     ClusterAction, ClusterActionKind, ClusterActionRequest, ClusterId, ClusterSharedVolumeRequest, ClusterStatus,
     ComputeSpecRequest, ContainerRequest, CreateClusterRequest, CreateDeploymentRequest, CreateJobDeploymentRequest,
-    CreateSecretRequest, DeploymentStatus, JobComputeRequest, JobContainerImageRef, JobContainerRequest, JobStatus,
-    LocationCode,
+    CreateSecretRequest, CreateVolumeRequest, DeleteVolumeRequest, DeploymentStatus, JobComputeRequest,
+    JobContainerImageRef, JobContainerRequest, JobStatus, LocationCode, VolumeActionKind, VolumeActionRequest,
+    VolumeId, VolumeStatus,
 };
 use reqwest::StatusCode;
 use tokio::time::Instant;
@@ -292,4 +294,82 @@ async fn secrets_are_kept_by_name_and_their_values_never_answered() {
     assert_eq!(client.get_secrets().send().await.unwrap().len(), 1);
     let error = client.delete_secret().name("hf-token").send().await.unwrap_err();
     assert!(error.is_not_found(), "{error:?}");
+}
+
+fn volume_action(id: &VolumeId, action: VolumeActionKind) -> datacrunch::types::builder::VolumeActionRequest {
+    VolumeActionRequest::builder().id(id.clone()).action(action)
+}
+
+#[tokio::test(start_paused = true)]
+async fn volumes_clone_go_to_the_trash_and_come_back() {
+    let fake = FakeApi::start().await;
+    let client = fake.client();
+    let request = CreateVolumeRequest::builder()
+        .type_("NVMe")
+        .name("data")
+        .size(500)
+        .location_code(LocationCode::Fin03);
+    let id = client
+        .create_volume()
+        .body(request)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_inner();
+
+    let clones = client
+        .volume_action()
+        .body(volume_action(&id, VolumeActionKind::Clone).name(Some("data-copy".to_owned())))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_inner();
+    assert_eq!(clones.len(), 1);
+    let clone = client.get_volume_by_id().id(&clones[0]).send().await.unwrap();
+    assert_eq!((clone.name.as_str(), clone.size), ("data-copy", 500.into()));
+    assert_eq!(fake.volume_count(), 2);
+
+    // Deleted into the trash: still readable as `deleted`, listed there, restorable.
+    client
+        .volume_action()
+        .body(volume_action(&id, VolumeActionKind::Delete))
+        .send()
+        .await
+        .unwrap();
+    client.wait_for_volume_gone(&id).await.unwrap();
+    assert_eq!(fake.requests_for("get_volume_by_id"), 2);
+    let trash = client.get_volumes_in_trash().send().await.unwrap();
+    assert_eq!(trash.len(), 1);
+    assert_eq!(trash[0].status, VolumeStatus::Deleted);
+    assert_eq!(client.get_all_volumes().send().await.unwrap().len(), 1);
+    client
+        .volume_action()
+        .body(volume_action(&id, VolumeActionKind::Restore))
+        .send()
+        .await
+        .unwrap();
+    let restored = client.get_volume_by_id().id(&id).send().await.unwrap();
+    assert_eq!(restored.status, VolumeStatus::Detached);
+    assert!(client.get_volumes_in_trash().send().await.unwrap().is_empty());
+
+    // Only a volume in the trash can be restored; a permanent delete leaves nothing to read.
+    let error = client
+        .volume_action()
+        .body(volume_action(&id, VolumeActionKind::Restore))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+    client
+        .delete_volume_by_id()
+        .id(&id)
+        .body(DeleteVolumeRequest::builder().is_permanent(true))
+        .send()
+        .await
+        .unwrap();
+    let error = client.get_volume_by_id().id(&id).send().await.unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+    assert!(client.get_volumes_in_trash().send().await.unwrap().is_empty());
 }
