@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use datacrunch::Client;
 use datacrunch::types::{DeployInstanceRequest, ImageType, InstanceStatus, InstanceType, LocationCode, SshKeyId};
-use datacrunch::wait::Progress;
 
 /// What to deploy, and the limits of the run.
 struct Plan {
@@ -114,7 +113,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let running = client
         .wait_for_instance(&id, InstanceStatus::Running)
         .timeout(plan.timeout)
-        .on_progress(print_progress)
+        .on_progress(|progress| println!("  {progress}"))
         .await;
     match &running {
         Ok(instance) => println!(
@@ -129,19 +128,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client
         .wait_for_instance_gone(&id)
         .timeout(plan.timeout)
-        .on_progress(print_progress)
+        .on_progress(|progress| println!("  {progress}"))
         .await?;
     println!("Instance {id} is gone");
     running?;
     Ok(())
-}
-
-/// One line per read of a wait, so that minutes of provisioning are not silent.
-fn print_progress(progress: Progress<'_>) {
-    println!(
-        "  {} is {} after {} s",
-        progress.resource,
-        progress.status,
-        progress.elapsed.as_secs()
-    );
 }

@@ -21,7 +21,6 @@ use std::time::Duration;
 use datacrunch::types::{
     DeployInstanceRequest, ImageType, InstanceActionKind, InstanceStatus, InstanceType, LocationCode,
 };
-use datacrunch::wait::Progress;
 use datacrunch::{Client, Error};
 
 #[tokio::main]
@@ -74,7 +73,7 @@ async fn tour(client: &Client, deploy: bool) -> Result<(), Error> {
     let instance = client
         .wait_for_instance(&id, InstanceStatus::Running)
         .timeout(Duration::from_secs(60))
-        .on_progress(print_progress)
+        .on_progress(|progress| println!("  {progress}"))
         .await?;
     println!(
         "Instance {} is {} at {}",
@@ -87,18 +86,8 @@ async fn tour(client: &Client, deploy: bool) -> Result<(), Error> {
     client
         .instance_action_and_wait(&id, InstanceActionKind::Delete)?
         .timeout(Duration::from_secs(60))
-        .on_progress(print_progress)
+        .on_progress(|progress| println!("  {progress}"))
         .await?;
     println!("Instance {id} is gone");
     Ok(())
-}
-
-/// One line per read of a wait, so that a wait of minutes is not silent.
-fn print_progress(progress: Progress<'_>) {
-    println!(
-        "  {} is {} after {} s",
-        progress.resource,
-        progress.status,
-        progress.elapsed.as_secs()
-    );
 }

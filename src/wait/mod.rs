@@ -98,7 +98,7 @@ impl Schedule {
 }
 
 /// What a wait read last, as [`Wait::on_progress`] reports it after every read that has not
-/// reached the goal yet.
+/// reached the goal yet. Its `Display` is one line for a log or a terminal.
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub struct Progress<'p> {
@@ -110,6 +110,19 @@ pub struct Progress<'p> {
     pub elapsed: Duration,
     /// How many reads there were so far, this one included.
     pub reads: u32,
+}
+
+/// `instance 26d4… is provisioning after 14 s`.
+impl fmt::Display for Progress<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is {} after {} s",
+            self.resource,
+            self.status,
+            self.elapsed.as_secs()
+        )
+    }
 }
 
 /// The callback of [`Wait::on_progress`].
@@ -230,7 +243,7 @@ impl<'a, R, S, G> Wait<'a, R, S, G> {
     ///
     /// client
     ///     .wait_for_instance(&id, InstanceStatus::Running)
-    ///     .on_progress(|p| eprintln!("{} is {} after {:?}", p.resource, p.status, p.elapsed))
+    ///     .on_progress(|progress| eprintln!("{progress}")) // instance … is ordered after 2 s
     ///     .await?;
     /// # Ok(())
     /// # }

@@ -380,11 +380,13 @@ async fn a_wait_reports_its_progress_after_every_read_short_of_the_goal() {
         .into_inner()
         .into_inner();
     let mut reported = Vec::new();
+    let mut shown = Vec::new();
     let instance = client
         .wait_for_instance(&id, InstanceStatus::Running)
         .on_progress(|progress| {
             assert_eq!(progress.resource, format!("instance {id}"));
             reported.push((progress.reads, progress.status.to_owned(), progress.elapsed.as_secs()));
+            shown.push(progress.to_string());
         })
         .await
         .unwrap();
@@ -402,4 +404,5 @@ async fn a_wait_reports_its_progress_after_every_read_short_of_the_goal() {
     .collect();
     assert_eq!(reported, expected);
     assert_eq!(fake.requests_for("get_instance_by_id"), 6);
+    assert_eq!(shown[4], format!("instance {id} is provisioning after 24 s"));
 }
