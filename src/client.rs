@@ -23,6 +23,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long connecting may take, unless set with [`ClientBuilder::connect_timeout`].
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// # Building a client
+///
+/// Hand-written: a builder, the environment or a profile of the CLI's credentials file; the
+/// base URL and the HTTP stack of a client.
 impl Client {
     /// Starts building a client for [`DEFAULT_BASE_URL`].
     ///
