@@ -19,8 +19,9 @@
 //! Finally each generated `Client` method's documentation gains what a caller needs to call it
 //! (its body and answer types as links, its required builder calls, the errors it answers), the
 //! methods are grouped into one `impl Client` block per spec tag, which rustdoc shows as headed
-//! sections, and the table `OPERATION_ROUTES` (method, path, method name) is appended for the
-//! test kit (see [`document_operations`]).
+//! sections, the types the spec leaves without a description get one (a list says what it
+//! lists, a request body which method sends it), and the table `OPERATION_ROUTES` (method, path,
+//! method name) is appended for the test kit (see [`document_operations`]).
 
 use std::path::PathBuf;
 
@@ -239,7 +240,7 @@ fn document_operations(file: &mut syn::File, spec: &openapiv3::OpenAPI) -> Resul
         .position(|item| matches!(item, syn::Item::Impl(block) if block.trait_.is_none() && is_client(block) && block.items.iter().any(|item| route_of(item).is_some())))
         .ok_or("progenitor output has no `impl Client` with operation methods")?;
     let syn::Item::Impl(operations) = file.items.remove(position) else {
-        unreachable!("the position was found for an impl block");
+        return Err("the operations' `impl Client` moved while being documented".to_owned());
     };
     let mut by_tag: Vec<(String, Vec<syn::ImplItem>)> =
         spec.tags.iter().map(|tag| (tag.name.clone(), Vec::new())).collect();
