@@ -13,10 +13,18 @@
 //! `datacrunch::Error` instead of progenitor's error, every path parameter goes through
 //! `crate::path::encode_segment`, which refuses `.` and `..` (see [`adjust_builders`]), and the
 //! generated constructors `Client::new` and `Client::new_with_client`, which would bypass
-//! authentication and retries, are private to the crate (see [`hide_constructors`]). A create
+//! authentication and retries, are private to the crate (see [`hide_constructors`]), as is the
+//! generator's `types::defaults` (see [`hide_plumbing`]). A create
 //! call whose answer carries no id fails with `Error::AcceptedWithoutId` (see [`wrap_send`]), a
 //! property with a declared `default` is always sent (see [`send_declared_defaults`]), and every
 //! list type decodes `null` as an empty list (see [`accept_null_lists`]).
+//!
+//! Finally each generated `Client` method's documentation gains what a caller needs to call it
+//! (its body and answer types as links, its required builder calls, the errors it answers), the
+//! methods are grouped into one `impl Client` block per spec tag, which rustdoc shows as headed
+//! sections, the types the spec leaves without a description get one (a list says what it
+//! lists, a request body which method sends it), and the table `OPERATION_ROUTES` (method, path,
+//! method name) is appended for the test kit (see [`document_operations`]).
 
 use std::path::PathBuf;
 
@@ -48,10 +56,12 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
     adjust_builders(&mut file)?;
     hide_constructors(&mut file)?;
-    let types = types_module(&mut file)?;
+    let types = module_mut(&mut file.items, "types").ok_or("progenitor output has no `types` module")?;
     send_declared_defaults(types, &tree)?;
     accept_null_lists(types)?;
     redact_secrets(&mut file);
+    hide_plumbing(&mut file)?;
+    document_operations(&mut file, &spec)?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -148,17 +158,6 @@ fn hide_constructors(file: &mut syn::File) -> Result<(), String> {
         2 => Ok(()),
         _ => Err("progenitor output no longer has `Client::new` and `Client::new_with_client`".to_owned()),
     }
-}
-
-/// The items of the generated `types` module.
-fn types_module(file: &mut syn::File) -> Result<&mut Vec<syn::Item>, String> {
-    file.items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut().map(|(_, items)| items),
-            _ => None,
-        })
-        .ok_or_else(|| "progenitor output has no `types` module".to_owned())
 }
 
 /// The `(schema, property)` pairs of the spec whose property declares a `default`, `null` included.
@@ -336,6 +335,450 @@ fn redact_secrets(file: &mut syn::File) {
         items.extend(impls);
     }
     visit(&mut file.items);
+}
+
+/// Makes the generator's `types::defaults` module (serde default values) private to the crate,
+/// and shows the crate's version on the `Client` page instead of the spec's `info.version`.
+fn hide_plumbing(file: &mut syn::File) -> Result<(), String> {
+    let types = module_mut(&mut file.items, "types").ok_or("progenitor output has no `types` module")?;
+    for item in types.iter_mut() {
+        if let syn::Item::Mod(module) = item
+            && module.ident == "defaults"
+        {
+            module.vis = syn::parse_quote!(pub(crate));
+        }
+    }
+    let client = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Struct(client) if client.ident == "Client" => Some(client),
+            _ => None,
+        })
+        .ok_or("progenitor output has no `struct Client`")?;
+    let mut replaced = false;
+    for attr in client.attrs.iter_mut().filter(|attr| attr.path().is_ident("doc")) {
+        let Some(text) = doc_text(attr) else { continue };
+        if let Some((before, _)) = text.split_once("Version: ") {
+            let before = before.trim_end();
+            *attr = syn::parse_quote!(#[doc = #before]);
+            replaced = true;
+        }
+    }
+    if !replaced {
+        return Err("the generated `Client` documentation no longer names the spec's version".to_owned());
+    }
+    client.attrs.push(syn::parse_quote! {
+        #[doc = concat!("\n\nThis is version ", env!("CARGO_PKG_VERSION"), " of the `datacrunch` crate; see [`Client::builder`] to make one.")]
+    });
+    Ok(())
+}
+
+/// The items of the inline module `name` among `items`.
+fn module_mut<'a>(items: &'a mut [syn::Item], name: &str) -> Option<&'a mut Vec<syn::Item>> {
+    items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == name => module.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+/// The text of a `#[doc = "..."]` attribute.
+fn doc_text(attr: &syn::Attribute) -> Option<String> {
+    match &attr.meta {
+        syn::Meta::NameValue(syn::MetaNameValue {
+            value:
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }),
+            ..
+        }) => Some(text.value()),
+        _ => None,
+    }
+}
+
+/// What an operation's builder says about calling it.
+struct BuilderFacts {
+    /// Setters without which `send` fails before sending (`id`, `body`, ...).
+    required: Vec<String>,
+    /// `T` of `.body(T)`, when the operation has a body.
+    body: Option<syn::Type>,
+    /// `T` of `ResponseValue<T>`.
+    answer: syn::Type,
+}
+
+/// What the spec says about an operation, by `(METHOD, path)`.
+struct SpecFacts {
+    tag: String,
+    body_required: bool,
+    has_path_parameters: bool,
+    /// `(status or range, description)` of each answer that is not a success.
+    errors: Vec<(String, String)>,
+}
+
+/// Documents every operation method of `Client` and groups them by tag (see the module docs),
+/// then appends `OPERATION_ROUTES`.
+fn document_operations(file: &mut syn::File, spec: &openapiv3::OpenAPI) -> Result<(), String> {
+    let builders = builder_facts(file)?;
+    let spec_facts = spec_facts(spec);
+    let position = file
+        .items
+        .iter()
+        .position(|item| matches!(item, syn::Item::Impl(block) if block.trait_.is_none() && is_client(block) && block.items.iter().any(|item| route_of(item).is_some())))
+        .ok_or("progenitor output has no `impl Client` with operation methods")?;
+    let syn::Item::Impl(operations) = file.items.remove(position) else {
+        return Err("the operations' `impl Client` moved while being documented".to_owned());
+    };
+    let mut by_tag: Vec<(String, Vec<syn::ImplItem>)> =
+        spec.tags.iter().map(|tag| (tag.name.clone(), Vec::new())).collect();
+    let mut routes = Vec::new();
+    // Body type -> the first method that sends it.
+    let mut bodies = std::collections::HashMap::new();
+    for mut item in operations.items {
+        let syn::ImplItem::Fn(method) = &mut item else {
+            return Err("the operations' `impl Client` holds something other than methods".to_owned());
+        };
+        let (verb, path) =
+            route_of_fn(method).ok_or_else(|| format!("`{}` does not name its route", method.sig.ident))?;
+        let facts = spec_facts
+            .get(&(verb.clone(), path.clone()))
+            .ok_or_else(|| format!("`{verb} {path}` is not in the spec"))?;
+        let builder = builder_name(method).and_then(|name| builders.get(&name));
+        let builder = builder.ok_or_else(|| format!("`{}` returns no known builder", method.sig.ident))?;
+        if let Some(body) = builder.body.as_ref().and_then(type_name) {
+            bodies.entry(body).or_insert_with(|| method.sig.ident.to_string());
+        }
+        let text = operation_docs(builder, facts);
+        method.attrs.push(syn::parse_quote!(#[doc = #text]));
+        routes.push((verb, path, method.sig.ident.to_string()));
+        match by_tag.iter_mut().find(|(tag, _)| *tag == facts.tag) {
+            Some((_, items)) => items.push(item),
+            None => by_tag.push((facts.tag.clone(), vec![item])),
+        }
+    }
+    let description = |name: &str| {
+        let tag = spec.tags.iter().find(|tag| tag.name == name);
+        tag.and_then(|tag| tag.description.clone()).unwrap_or_default()
+    };
+    let blocks = by_tag
+        .into_iter()
+        .filter(|(_, items)| !items.is_empty())
+        .map(|(tag, items)| {
+            let heading = format!("# {tag}\n\n{}", description(&tag));
+            syn::Item::Impl(syn::parse_quote! {
+                #[doc = #heading]
+                impl Client {
+                    #(#items)*
+                }
+            })
+        });
+    file.items.splice(position..position, blocks.collect::<Vec<_>>());
+    describe_undocumented_types(file, &bodies);
+    let rows = routes
+        .iter()
+        .map(|(verb, path, name)| quote::quote!((#verb, #path, #name)));
+    file.items.push(syn::parse_quote! {
+        /// `(method, path, Client method)` of every operation, in the spec's order.
+        pub(crate) const OPERATION_ROUTES: &[(&str, &str, &str)] = &[#(#rows),*];
+    });
+    Ok(())
+}
+
+/// Gives the generated types that the spec leaves without a description (progenitor then writes
+/// just their name) one: a list says what it lists, a request body which method sends it.
+fn describe_undocumented_types(file: &mut syn::File, bodies: &std::collections::HashMap<String, String>) {
+    let Some(types) = module_mut(&mut file.items, "types") else {
+        return;
+    };
+    for item in types.iter_mut() {
+        let (name, attrs, fields) = match item {
+            syn::Item::Struct(item) => (item.ident.to_string(), &mut item.attrs, Some(&item.fields)),
+            syn::Item::Enum(item) => (item.ident.to_string(), &mut item.attrs, None),
+            _ => continue,
+        };
+        let placeholder = format!("`{name}`");
+        let Some(doc) = attrs
+            .iter_mut()
+            .find(|attr| doc_text(attr).is_some_and(|text| text.trim() == placeholder))
+        else {
+            continue;
+        };
+        let listed = fields.and_then(|fields| match fields {
+            syn::Fields::Unnamed(one) if one.unnamed.len() == 1 => {
+                let element = first_type_argument(&one.unnamed[0].ty)?;
+                // A type of this module is named bare, as `Instance`.
+                Some(match &element {
+                    syn::Type::Path(path) if path.path.segments.len() == 1 && !path.path.is_ident("String") => {
+                        let name = &path.path.segments[0].ident;
+                        format!("[`{name}`](crate::types::{name})")
+                    }
+                    other => type_markdown(other),
+                })
+            }
+            _ => None,
+        });
+        let text = match (listed, bodies.get(&name)) {
+            (Some(element), _) => format!("A list of {element}, as the API answers it; it dereferences to a `Vec`."),
+            (None, Some(method)) => format!("The request body of [`Client::{method}`](crate::Client::{method})."),
+            (None, None) => continue,
+        };
+        *doc = syn::parse_quote!(#[doc = #text]);
+    }
+}
+
+/// The last segment of a type's path: `Name` of `types::Name`.
+fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(path) => path.path.segments.last().map(|segment| segment.ident.to_string()),
+        _ => None,
+    }
+}
+
+fn is_client(block: &syn::ItemImpl) -> bool {
+    matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+}
+
+fn route_of(item: &syn::ImplItem) -> Option<(String, String)> {
+    match item {
+        syn::ImplItem::Fn(method) => route_of_fn(method),
+        _ => None,
+    }
+}
+
+/// `("GET", "/instances/{id}")` from progenitor's "Sends a `GET` request to `/instances/{id}`".
+fn route_of_fn(method: &syn::ImplItemFn) -> Option<(String, String)> {
+    method.attrs.iter().filter_map(doc_text).find_map(|text| {
+        let rest = text.split("Sends a `").nth(1)?;
+        let (verb, rest) = rest.split_once("` request to `")?;
+        let (path, _) = rest.split_once('`')?;
+        Some((verb.to_owned(), path.to_owned()))
+    })
+}
+
+/// `X` of a method returning `builder::X<'_>`.
+fn builder_name(method: &syn::ImplItemFn) -> Option<String> {
+    let syn::ReturnType::Type(_, ty) = &method.sig.output else {
+        return None;
+    };
+    let syn::Type::Path(path) = &**ty else { return None };
+    Some(path.path.segments.last()?.ident.to_string())
+}
+
+/// The facts of every builder in the generated `builder` module, by name. Runs after
+/// [`adjust_builders`], so `send` returns `Result<ResponseValue<T>, crate::Error>`.
+fn builder_facts(file: &mut syn::File) -> Result<std::collections::HashMap<String, BuilderFacts>, String> {
+    let builder = module_mut(&mut file.items, "builder").ok_or("progenitor output has no `builder` module")?;
+    let mut facts = std::collections::HashMap::new();
+    for item in builder.iter() {
+        let syn::Item::Impl(block) = item else { continue };
+        let syn::Type::Path(name) = &*block.self_ty else {
+            continue;
+        };
+        let Some(name) = name.path.segments.last() else {
+            continue;
+        };
+        let method = |wanted: &str| {
+            block.items.iter().find_map(|item| match item {
+                syn::ImplItem::Fn(f) if f.sig.ident == wanted => Some(f),
+                _ => None,
+            })
+        };
+        let Some(send) = method("send") else { continue };
+        let answer = match &send.sig.output {
+            syn::ReturnType::Type(_, output) => result_ok_type(output).and_then(|value| first_type_argument(&value)),
+            syn::ReturnType::Default => None,
+        };
+        let answer = answer.ok_or_else(|| format!("`{}::send` does not answer `ResponseValue<T>`", name.ident))?;
+        let body = method("body").and_then(|body| {
+            let predicate = body.sig.generics.where_clause.as_ref()?.predicates.first()?;
+            let syn::WherePredicate::Type(predicate) = predicate else {
+                return None;
+            };
+            let syn::TypeParamBound::Trait(bound) = predicate.bounds.first()? else {
+                return None;
+            };
+            let last = bound.path.segments.last()?;
+            match &last.arguments {
+                syn::PathArguments::AngleBracketed(arguments) => match arguments.args.first()? {
+                    syn::GenericArgument::Type(ty) => Some(ty.clone()),
+                    _ => None,
+                },
+                _ => None,
+            }
+        });
+        let required = method("new").map(required_setters).unwrap_or_default();
+        facts.insert(name.ident.to_string(), BuilderFacts { required, body, answer });
+    }
+    Ok(facts)
+}
+
+/// The fields a builder's `new` starts as `Err(..)`: its required setters.
+fn required_setters(new: &syn::ImplItemFn) -> Vec<String> {
+    let Some(syn::Stmt::Expr(syn::Expr::Struct(fields), _)) = new.block.stmts.last() else {
+        return Vec::new();
+    };
+    fields
+        .fields
+        .iter()
+        .filter(|field| matches!(&field.expr, syn::Expr::Call(call) if matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Err"))))
+        .filter_map(|field| match &field.member {
+            syn::Member::Named(name) => Some(name.to_string()),
+            syn::Member::Unnamed(_) => None,
+        })
+        .collect()
+}
+
+/// `T` in `Name<T>`.
+fn first_type_argument(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(path) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(arguments) = &path.path.segments.last()?.arguments else {
+        return None;
+    };
+    match arguments.args.first()? {
+        syn::GenericArgument::Type(inner) => Some(inner.clone()),
+        _ => None,
+    }
+}
+
+/// What the spec says about each operation, by `(METHOD, path)`.
+fn spec_facts(spec: &openapiv3::OpenAPI) -> std::collections::HashMap<(String, String), SpecFacts> {
+    let mut facts = std::collections::HashMap::new();
+    for (path, item) in spec.paths.iter() {
+        let Some(item) = item.as_item() else { continue };
+        for (verb, operation) in item.iter() {
+            let body_required = match &operation.request_body {
+                Some(openapiv3::ReferenceOr::Item(body)) => body.required,
+                Some(openapiv3::ReferenceOr::Reference { .. }) => true,
+                None => false,
+            };
+            let errors = operation
+                .responses
+                .responses
+                .iter()
+                .filter(|(status, _)| {
+                    !matches!(
+                        status,
+                        openapiv3::StatusCode::Code(200..=299) | openapiv3::StatusCode::Range(2)
+                    )
+                })
+                .map(|(status, response)| (status.to_string(), response_description(spec, response)))
+                .collect();
+            let fact = SpecFacts {
+                tag: operation.tags.first().cloned().unwrap_or_else(|| "Other".to_owned()),
+                body_required,
+                has_path_parameters: path.contains('{'),
+                errors,
+            };
+            facts.insert((verb.to_uppercase(), path.clone()), fact);
+        }
+    }
+    facts
+}
+
+/// A response's description, following a `#/components/responses/..` reference.
+fn response_description(spec: &openapiv3::OpenAPI, response: &openapiv3::ReferenceOr<openapiv3::Response>) -> String {
+    let response = match response {
+        openapiv3::ReferenceOr::Item(response) => Some(response),
+        openapiv3::ReferenceOr::Reference { reference } => {
+            let name = reference.trim_start_matches("#/components/responses/");
+            spec.components
+                .as_ref()
+                .and_then(|components| components.responses.get(name))
+                .and_then(|r| r.as_item())
+        }
+    };
+    response
+        .map(|response| response.description.clone())
+        .unwrap_or_default()
+}
+
+/// The documentation added to one operation method.
+fn operation_docs(builder: &BuilderFacts, spec: &SpecFacts) -> String {
+    let body = match &builder.body {
+        Some(body) => format!("**Body:** {}", type_markdown(body)),
+        None => "**Body:** none".to_owned(),
+    };
+    let answer = match &builder.answer {
+        syn::Type::Tuple(unit) if unit.elems.is_empty() => "nothing (the API answers without a body)".to_owned(),
+        answer => type_markdown(answer),
+    };
+    let mut required: Vec<String> = builder
+        .required
+        .iter()
+        .map(|setter| format!("`.{setter}(..)`"))
+        .collect();
+    if builder.body.is_some() && spec.body_required {
+        required.push("`.body(..)` (the type above or its `builder()`)".to_owned());
+    }
+    let required = match required.is_empty() {
+        true => "none, call `.send()`".to_owned(),
+        false => required.join(", "),
+    };
+    // Answers the spec describes alike (4XX and 5XX, usually) share one line.
+    let mut alike: Vec<(Vec<&str>, &str)> = Vec::new();
+    for (status, description) in &spec.errors {
+        match alike.iter_mut().find(|(_, known)| known == description) {
+            Some((statuses, _)) => statuses.push(status),
+            None => alike.push((vec![status], description)),
+        }
+    }
+    let mut errors: Vec<String> = alike
+        .iter()
+        .map(|(statuses, description)| {
+            let statuses = statuses.join(", ");
+            format!(
+                "{statuses}: [`Error::Api`](crate::Error::Api) with the status, `code()` and message ({description})"
+            )
+        })
+        .collect();
+    if spec.has_path_parameters {
+        errors.push("an unknown id: [`Error::is_not_found`](crate::Error::is_not_found)".to_owned());
+    }
+    if !builder.required.is_empty() || spec.body_required {
+        errors.push("a required call left out or a refused path value: [`Error::InvalidRequest`](crate::Error::InvalidRequest), nothing is sent".to_owned());
+    }
+    errors.push("no answer: [`Error::Transport`](crate::Error::Transport)".to_owned());
+    format!(
+        "\n\n{body} · **Answer:** {answer}\n\n**Required calls:** {required}\n\n**Errors:**\n{}",
+        errors
+            .iter()
+            .map(|error| format!("- {error}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
+}
+
+/// A type as Markdown, with each of the crate's types linked to its page:
+/// `CreatedId<InstanceId>` -> `` [`CreatedId`](crate::types::CreatedId)`<`[`InstanceId`](..)`>` ``.
+fn type_markdown(ty: &syn::Type) -> String {
+    let syn::Type::Path(path) = ty else {
+        return format!("`{}`", quote::ToTokens::to_token_stream(ty));
+    };
+    let Some(last) = path.path.segments.last() else {
+        return String::new();
+    };
+    let name = last.ident.to_string();
+    let in_types = path.path.segments.iter().any(|segment| segment.ident == "types");
+    let head = match (in_types, name.as_str()) {
+        (true, _) => format!("[`{name}`](crate::types::{name})"),
+        (false, "ByteStream" | "ResponseValue") => format!("[`{name}`](crate::{name})"),
+        (false, _) => format!("`{name}`"),
+    };
+    let arguments: Vec<String> = match &last.arguments {
+        syn::PathArguments::AngleBracketed(arguments) => arguments
+            .args
+            .iter()
+            .filter_map(|argument| match argument {
+                syn::GenericArgument::Type(ty) => Some(type_markdown(ty)),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    match arguments.is_empty() {
+        true => head,
+        false => format!("{head}`<`{}`>`", arguments.join("`, `")),
+    }
 }
 
 /// Turns the generated `send` into the private `send_unwrapped` and returns the public wrapper.

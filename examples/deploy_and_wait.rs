@@ -113,6 +113,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let running = client
         .wait_for_instance(&id, InstanceStatus::Running)
         .timeout(plan.timeout)
+        .on_progress(|progress| println!("  {progress}"))
         .await;
     match &running {
         Ok(instance) => println!(
@@ -124,7 +125,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let deletion = client.delete_instance_if_exists(&id).await?;
     println!("Delete of {id}: {deletion:?}");
-    client.wait_for_instance_gone(&id).timeout(plan.timeout).await?;
+    client
+        .wait_for_instance_gone(&id)
+        .timeout(plan.timeout)
+        .on_progress(|progress| println!("  {progress}"))
+        .await?;
     println!("Instance {id} is gone");
     running?;
     Ok(())

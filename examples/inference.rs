@@ -12,6 +12,7 @@
 //! Without `DATACRUNCH_INFERENCE_KEY` and `DATACRUNCH_INFERENCE_URL`, it runs against a small fake
 //! deployment on loopback.
 
+use std::io::Write;
 use std::time::Duration;
 
 use datacrunch::inference::InferenceClient;
@@ -47,10 +48,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut body = prompt("Count to five:");
     body["stream"] = json!(true);
     let mut tokens = llm.stream("v1/completions", &body).await?;
+    // Each event is a JSON chunk: print its text, and flush so that it shows as it arrives.
+    let mut out = std::io::stdout();
     print!("stream:");
     while let Some(event) = tokens.next().await {
         let chunk: Value = event?.json()?;
         print!("{}", chunk["choices"][0]["text"].as_str().unwrap_or_default());
+        out.flush()?;
     }
     println!();
 

@@ -27,20 +27,42 @@ pub const DEFAULT_MAX_BODY_SIZE: usize = 64 * 1024 * 1024;
 /// How long connecting may take, unless set with [`ClientBuilder::connect_timeout`].
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// # Building a client
+///
+/// Hand-written: a builder, the environment or a profile of the CLI's credentials file; the
+/// base URL and the HTTP stack of a client.
 impl Client {
     /// Starts building a client for [`DEFAULT_BASE_URL`].
     ///
     /// ```
-    /// use datacrunch::ClientInfo as _;
-    ///
     /// let client = datacrunch::Client::builder()
     ///     .base_url("https://api-staging.example.com/v1")
     ///     .build()
     ///     .unwrap();
-    /// assert_eq!(client.baseurl(), "https://api-staging.example.com/v1");
+    /// assert_eq!(client.base_url(), "https://api-staging.example.com/v1");
     /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// The base URL every call goes to, such as [`DEFAULT_BASE_URL`].
+    pub fn base_url(&self) -> &str {
+        &self.baseurl
+    }
+
+    /// The client's HTTP stack (authentication, retries and your middleware), for a hand-written
+    /// request the generated methods do not cover.
+    ///
+    /// ```no_run
+    /// # async fn run(client: datacrunch::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let url = format!("{}/balance", client.base_url());
+    /// let answer = client.http().get(url).send().await?;
+    /// println!("{}", answer.status());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn http(&self) -> &reqwest_middleware::ClientWithMiddleware {
+        &self.inner.http
     }
 
     /// Builds a client from the environment, as [`ClientBuilder::from_env`] describes.

@@ -1,16 +1,4 @@
-//! Typed async client for the DataCrunch (Verda) GPU cloud REST API.
-//!
-//! Every endpoint is a method on [`Client`], generated at build time from `openapi.yaml`:
-//!
-//! ```no_run
-//! # async fn run() -> Result<(), datacrunch::Error> {
-//! let client = datacrunch::Client::builder().credentials("client-id", "client-secret").build()?;
-//! let balance = client.get_balance().send().await?;
-//! println!("{} {}", balance.amount, balance.currency);
-//! # Ok(())
-//! # }
-//! ```
-
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // Nothing in the library may panic on what a caller or a server sends. Unit tests, the generated
@@ -19,6 +7,7 @@
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
 compile_error!("datacrunch needs a TLS backend: enable the feature `rustls` (the default) or `native-tls`");
@@ -39,6 +28,7 @@ pub mod retry;
 // The test kit runs in tests, where a panic is a failed test.
 #[cfg(feature = "test-util")]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 pub mod types;
 pub mod wait;
@@ -65,10 +55,13 @@ pub use client::{
 };
 pub use environment::Environment;
 pub use error::Error;
-pub use generated::{Client, ClientInfo, builder};
+pub use generated::Client;
+/// The request builders the operation methods of [`Client`] return; each method's documentation
+/// lists the calls its builder needs.
+#[doc(hidden)]
+pub use generated::builder;
 /// A streamed response body, for operations that answer with bytes rather than JSON.
 pub use progenitor_client::ByteStream;
 /// A successful answer: the decoded body with the status and headers (`.status()`,
 /// `.headers()`, `.into_inner()`); it dereferences to the body.
 pub use progenitor_client::ResponseValue;
-pub use transport::Transport;

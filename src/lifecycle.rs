@@ -35,6 +35,9 @@ fn deletion<T>(result: Result<T, Error>) -> Result<Deletion, Error> {
     }
 }
 
+/// # Idempotent deletes
+///
+/// Hand-written: deletes that treat "already gone" as success (see [`crate::lifecycle`]).
 impl Client {
     /// Deletes the instance `id` (with its OS volume, as the `delete` action does), or finds it
     /// already deleted: the API answers 404, or 403 while the instance reads as 404,

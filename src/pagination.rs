@@ -150,6 +150,9 @@ async fn collect_all<T>(pages: impl Stream<Item = Result<Page<T>, Error>>) -> Re
 /// returns every item (`$all`), both asking for pages of [`MAX_PAGE_SIZE`].
 macro_rules! paginated {
     ($op:ident => $item:ty, $pages:ident, $all:ident) => {
+        /// # Pages
+        ///
+        /// Hand-written: every page of a paginated list (see [`crate::pagination`]).
         impl crate::Client {
             #[doc = concat!("Every page of [`Client::", stringify!($op), "`](crate::Client::", stringify!($op), "), ")]
             #[doc = concat!("each of [`MAX_PAGE_SIZE`](crate::pagination::MAX_PAGE_SIZE) items, fetched as the stream is polled; stop polling to stop early.")]

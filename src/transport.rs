@@ -27,14 +27,6 @@ pub struct Transport {
     pub(crate) max_body_size: usize,
 }
 
-impl Transport {
-    /// The middleware-wrapped HTTP client, for hand-written calls that should share the
-    /// client's authentication and middleware.
-    pub fn http(&self) -> &ClientWithMiddleware {
-        &self.http
-    }
-}
-
 impl ClientHooks<Transport> for Client {
     /// Sends one API call through the middleware stack, inside an `api_call` span.
     ///

@@ -18,8 +18,9 @@ use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use datacrunch::ClientInfo as _;
 use datacrunch::types::{Balance, InstanceList};
+// The spec's version, which the SDK sends as `api-version`: progenitor's trait, not the SDK's API.
+use progenitor_client::ClientInfo as _;
 use serde_json::json;
 
 /// The access token the server issues and expects.

@@ -5,14 +5,19 @@
 //! cargo run --example quickstart
 //! ```
 //!
-//! With `DATACRUNCH_CLIENT_ID` and `DATACRUNCH_CLIENT_SECRET` (or `VERDA_CLIENT_ID` and
-//! `VERDA_CLIENT_SECRET`) set, it talks to the real API and only reads: deploying costs money.
-//! Without them it runs the whole flow against the SDK's fake API (`datacrunch::testing`) on
-//! localhost.
+//! When [`Client::from_env`] finds credentials (the `DATACRUNCH_*`/`VERDA_*` variables, or the
+//! CLI's credentials file), it talks to the real API and only reads: deploying costs money.
+//! Otherwise it runs the whole flow against the SDK's fake API on localhost.
+//!
+//! To copy it into your crate: this file is all you need (with `datacrunch`, and `tokio` with the
+//! features `macros` and `rt-multi-thread`); drop `mod fake;` and make `main` call
+//! `tour(&Client::from_env()?, false).await`. The fake part lives in `fake.rs` because it needs
+//! the feature `test-util` of `datacrunch`, meant for dev-dependencies.
+
+mod fake;
 
 use std::time::Duration;
 
-use datacrunch::testing::FakeApi;
 use datacrunch::types::{
     DeployInstanceRequest, ImageType, InstanceActionKind, InstanceStatus, InstanceType, LocationCode,
 };
@@ -20,25 +25,14 @@ use datacrunch::{Client, Error};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let real = std::env::var_os("DATACRUNCH_CLIENT_ID")
-        .or_else(|| std::env::var_os("VERDA_CLIENT_ID"))
-        .is_some();
-    let fake = match real {
-        true => None,
-        false => Some(FakeApi::start().await),
-    };
-    let client = match &fake {
-        None => Client::from_env()?,
-        Some(fake) => {
-            println!(
-                "No credentials in the environment: using a fake API at {}",
-                fake.base_url()
-            );
-            fake.provision_time(Duration::from_secs(3));
-            fake.client()
-        }
-    };
+    let api = fake::real_or_fake().await?;
+    // Deploying costs money: only on the fake.
+    tour(&api.client(), api.is_fake()).await
+}
 
+/// Reads the account and the catalogue; with `deploy`, deploys an instance, waits until it runs,
+/// deletes it and waits until it is gone.
+async fn tour(client: &Client, deploy: bool) -> Result<(), Error> {
     // The first call fetches an access token; later calls reuse it, renewed in the background.
     let balance = client.get_balance().send().await?;
     println!("Balance: {} {}", balance.amount, balance.currency);
@@ -55,8 +49,8 @@ async fn main() -> Result<(), Error> {
     let instances = client.get_all_instances().send().await?;
     println!("{} instances running or provisioned", instances.len());
 
-    if real {
-        println!("Credentials found: the quickstart stops before deploying anything.");
+    if !deploy {
+        println!("The quickstart stops before deploying anything.");
         return Ok(());
     }
 
@@ -79,6 +73,7 @@ async fn main() -> Result<(), Error> {
     let instance = client
         .wait_for_instance(&id, InstanceStatus::Running)
         .timeout(Duration::from_secs(60))
+        .on_progress(|progress| println!("  {progress}"))
         .await?;
     println!(
         "Instance {} is {} at {}",
@@ -91,6 +86,7 @@ async fn main() -> Result<(), Error> {
     client
         .instance_action_and_wait(&id, InstanceActionKind::Delete)?
         .timeout(Duration::from_secs(60))
+        .on_progress(|progress| println!("  {progress}"))
         .await?;
     println!("Instance {id} is gone");
     Ok(())

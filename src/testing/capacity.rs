@@ -1,31 +1,25 @@
 //! Capacity in the fake: the catalogues of instance and cluster types with their prices, what
 //! `/instance-availability` and `/cluster-availability` report per location and market, deploys
-//! that find no room, deploys whose answer is lost, and the few cluster operations a capacity-aware
-//! cluster deploy needs.
+//! that find no room and deploys whose answer is lost (instance deploys in `routes.rs`, cluster
+//! creates in `clusters.rs` ask [`Capacity::refusal`] and [`unless_lost`]).
 
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::time::Instant;
 
 use super::FakeApi;
-use super::routes::{CREATED_AT, Fake, api_error, body, code_for, json_ok, lock, not_found};
-use super::state::Instance;
+use super::routes::{Fake, api_error, code_for, json_ok, lock};
 
 /// `(method, route, operation id)` of the routes this file serves, for the per-operation counters.
 pub(super) const OPERATIONS: &[(&str, &str, &str)] = &[
     ("GET", "/v1/cluster-types", "get_cluster_types"),
     ("GET", "/v1/cluster-availability", "get_all_cluster_availability"),
-    ("GET", "/v1/clusters", "get_clusters"),
-    ("POST", "/v1/clusters", "create_cluster"),
-    ("GET", "/v1/clusters/{id}", "get_cluster_by_id"),
 ];
 
 /// The instance catalogue at start: instance type, GPU model, GPU count, price per hour in usd.
@@ -67,9 +61,6 @@ pub(super) struct Capacity {
     refusing: BTreeMap<String, StatusCode>,
     /// Whether the next deploy creates its resource and then never answers.
     lose_next_answer: bool,
-    /// Clusters, which follow the same `ordered` -> `provisioning` -> `running` timeline as
-    /// instances.
-    pub(super) clusters: Vec<Instance>,
 }
 
 impl Capacity {
@@ -102,7 +93,6 @@ impl Capacity {
             room,
             refusing: BTreeMap::new(),
             lose_next_answer: false,
-            clusters: Vec::new(),
         }
     }
 
@@ -225,7 +215,6 @@ impl FakeApi {
     /// The clusters the fake holds, as `(id, location)` pairs, in the order they were created.
     pub fn clusters(&self) -> Vec<(String, String)> {
         self.state()
-            .capacity
             .clusters
             .iter()
             .map(|cluster| {
@@ -243,8 +232,6 @@ pub(super) fn routes() -> Router<Fake> {
     Router::new()
         .route("/v1/cluster-types", get(cluster_types))
         .route("/v1/cluster-availability", get(cluster_availability))
-        .route("/v1/clusters", get(list_clusters).post(create_cluster))
-        .route("/v1/clusters/{id}", get(get_cluster))
 }
 
 pub(super) async fn instance_types(State(fake): State<Fake>) -> Response {
@@ -335,74 +322,10 @@ async fn cluster_availability(State(fake): State<Fake>, Query(query): Query<Avai
     availability_answer(&lock(&fake).capacity.room.clusters, query.location_code.as_deref())
 }
 
-// ---------------------------------------------------------------- clusters
-
-#[derive(Deserialize)]
-struct NewCluster {
-    cluster_type: String,
-    image: String,
-    hostname: String,
-    #[serde(default)]
-    description: String,
-    location_code: String,
-}
-
-async fn create_cluster(State(fake): State<Fake>, bytes: Bytes) -> Response {
-    let answer = order_cluster(&fake, &bytes);
-    unless_lost(&fake, answer).await
-}
-
-fn order_cluster(fake: &Fake, bytes: &[u8]) -> Response {
-    let new = match body::<NewCluster>(bytes) {
-        Ok(new) => new,
-        Err(response) => return response,
-    };
-    let Some((_, _, _, price)) = CLUSTER_TYPES.iter().find(|(known, ..)| *known == new.cluster_type) else {
-        let message = format!("cluster type {} is not offered", new.cluster_type);
-        return api_error(StatusCode::BAD_REQUEST, "invalid_request", &message);
-    };
-    let mut state = lock(fake);
-    if let Some(refusal) = state.capacity.refusal(&new.location_code) {
-        return refusal;
-    }
-    let id = state.new_id(0xc1);
-    let body = json!({
-        "id": id,
-        "cluster_type": new.cluster_type,
-        "status": "ordered",
-        "hostname": new.hostname,
-        "description": new.description,
-        "created_at": CREATED_AT,
-        "ip": null,
-        "location": new.location_code,
-        "image": new.image,
-        "price_per_hour": price,
-    });
-    let cluster = Instance::new(body, Instant::now(), state.provision_time);
-    state.capacity.clusters.push(cluster);
-    (StatusCode::ACCEPTED, axum::Json(json!({"id": id}))).into_response()
-}
-
-async fn list_clusters(State(fake): State<Fake>) -> Response {
-    let now = Instant::now();
-    let clusters = lock(&fake)
-        .capacity
-        .clusters
+/// The price per hour of a cluster type, when the catalogue has it.
+pub(super) fn cluster_price(cluster_type: &str) -> Option<&'static str> {
+    CLUSTER_TYPES
         .iter()
-        .map(|cluster| cluster.current(now))
-        .collect();
-    json_ok(Value::Array(clusters))
-}
-
-async fn get_cluster(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
-    let state = lock(&fake);
-    match state
-        .capacity
-        .clusters
-        .iter()
-        .find(|cluster| cluster.body["id"] == id.as_str())
-    {
-        Some(cluster) => json_ok(cluster.current(Instant::now())),
-        None => not_found("cluster", &id),
-    }
+        .find(|(known, ..)| *known == cluster_type)
+        .map(|(.., price)| *price)
 }

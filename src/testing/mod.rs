@@ -1,13 +1,48 @@
 //! A stateful fake of the DataCrunch API for tests, in-process on loopback (feature `test-util`).
 //!
 //! [`FakeApi`] behaves like the API rather than like a mock: it issues and checks tokens, keeps
-//! SSH keys, startup scripts, volumes and instances in memory, moves instances through their
-//! lifecycle over time, and answers in the API's own shapes (bare-text ids on create, a
+//! SSH keys, startup scripts, volumes, instances, clusters, container and job deployments and
+//! secrets in memory, moves instances, clusters and deployments through their lifecycles over
+//! time, and answers in the API's own shapes (bare-text ids on create, a
 //! one-element array for `GET /sshkeys/{id}`, `{"code", "message"}` errors). Faults, latency and
 //! rate limits can be switched on, and counters tell what your code sent. Capacity is modelled
 //! too: availability per location and market, prices, deploys that find no room and deploys
 //! whose answer is lost ([`FakeApi::set_available`], [`FakeApi::no_capacity_in`],
 //! [`FakeApi::lose_next_deploy_answer`], ...).
+//!
+//! # What it models
+//!
+//! Each operation below answers as the API does; every other operation of the API answers
+//! 501 with the code `not_implemented` and a message naming the operation (never a 404, which
+//! your code would read as "not found"), and still counts in [`FakeApi::requests_for`].
+//! [`FakeApi::modelled_operations`] lists the same set.
+//!
+//! - tokens: `get_access_token` (both grants);
+//! - catalogue: `get_balance`, `get_instances_types`, `get_images`, `get_locations`,
+//!   `get_all_availability`, `get_availability`, and for clusters `get_cluster_types` and
+//!   `get_all_cluster_availability` (availability per location and market, and prices, are
+//!   yours to set: see [`FakeApi::set_available`]);
+//! - SSH keys: `get_ssh_keys`, `add_ssh_keys`, `delete_ssh_keys`, `get_ssh_key_by_id`,
+//!   `delete_ssh_key_by_id`;
+//! - startup scripts: `get_scripts` (paginated), `add_scripts`, `delete_scripts`,
+//!   `get_script_by_id`, `delete_script_by_id`;
+//! - volumes, with their actions (attach, detach, rename, resize, clone, delete into the
+//!   trash or for good with `is_permanent`, restore from the trash): `get_all_volumes`,
+//!   `create_volume`, `volume_action`, `get_volumes_in_trash`, `get_volume_by_id`,
+//!   `delete_volume_by_id`;
+//! - instances: `get_all_instances`, `deploy_instance`, `instance_action`, `get_instance_by_id`;
+//! - clusters, which provision as instances do and go on `discontinue`: `get_clusters`,
+//!   `create_cluster`, `cluster_action`, `get_cluster_by_id`;
+//! - container deployments, `initializing` for the provisioning time after creation or a resume,
+//!   then `healthy`, or `paused`: `get_container_deployments`, `create_container_deployment`,
+//!   `get_container_deployment_by_name`, `delete_container_deployment`,
+//!   `get_container_deployment_status`, `pause_container_deployment`,
+//!   `resume_container_deployment`;
+//! - job deployments, `running` or `paused`: `get_job_deployments`, `create_job_deployment`,
+//!   `get_job_deployment_by_name`, `delete_job_deployment`, `get_job_deployment_status`,
+//!   `pause_job_deployment`, `resume_job_deployment`;
+//! - secrets (names only; values are never answered): `get_secrets`, `create_secret`,
+//!   `delete_secret`.
 //!
 //! Time is tokio's, so a test on paused time (`#[tokio::test(start_paused = true)]`) runs a
 //! five-minute provisioning in no time. The server runs on the runtime that started it.
@@ -44,8 +79,14 @@
 //! ```
 
 mod capacity;
+mod clusters;
+mod containers;
+mod deployments;
+mod jobs;
 mod routes;
+mod secrets;
 mod state;
+mod unmodelled;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -141,8 +182,9 @@ impl FakeApi {
         self
     }
 
-    /// Sets how long instances deployed from now on take to run: `ordered` for the first half,
-    /// `provisioning` for the second, then `running` (default 30 s).
+    /// Sets how long instances and clusters deployed from now on take to run: `ordered` for the
+    /// first half, `provisioning` for the second, then `running` (default 30 s). Container
+    /// deployments created or resumed from now on are `initializing` for as long, then `healthy`.
     pub fn provision_time(&self, time: Duration) -> &Self {
         self.state().provision_time = time;
         self
@@ -191,6 +233,12 @@ impl FakeApi {
     /// `docs/operations.md`).
     pub fn requests_for(&self, operation: &str) -> usize {
         self.state().counters.get(operation).copied().unwrap_or(0)
+    }
+
+    /// The operations the fake answers (by their [`Client`] method names, such as
+    /// `deploy_instance`); every other operation answers 501 `not_implemented`.
+    pub fn modelled_operations() -> impl Iterator<Item = &'static str> {
+        routes::modelled_operations()
     }
 
     /// The instances the fake holds, as `(id, status)` pairs, in the order they were deployed.

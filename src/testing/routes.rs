@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -17,11 +17,14 @@ use tokio::time::Instant;
 
 use super::capacity;
 use super::state::{self, Fault};
+use super::unmodelled::operation_for;
 use super::{CLIENT_ID, CLIENT_SECRET};
+use super::{clusters, containers, jobs, secrets};
 
 pub(super) type Fake = Arc<Mutex<state::State>>;
 
-/// `(method, route, operation id)` of every route, for the per-operation counters.
+/// `(method, route, operation id)` of every operation the fake models; any other operation of
+/// the API answers 501 `not_implemented`. The module documentation lists them too.
 const OPERATIONS: &[(&str, &str, &str)] = &[
     ("POST", "/v1/oauth2/token", "get_access_token"),
     ("GET", "/v1/balance", "get_balance"),
@@ -43,6 +46,7 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("GET", "/v1/volumes", "get_all_volumes"),
     ("POST", "/v1/volumes", "create_volume"),
     ("PUT", "/v1/volumes", "volume_action"),
+    ("GET", "/v1/volumes/trash", "get_volumes_in_trash"),
     ("GET", "/v1/volumes/{id}", "get_volume_by_id"),
     ("DELETE", "/v1/volumes/{id}", "delete_volume_by_id"),
     ("GET", "/v1/instances", "get_all_instances"),
@@ -76,6 +80,7 @@ pub(super) fn router(fake: Fake) -> Router {
         .route("/v1/scripts", get(list_scripts).post(add_script).delete(delete_scripts))
         .route("/v1/scripts/{id}", get(get_script).delete(delete_script))
         .route("/v1/volumes", get(list_volumes).post(create_volume).put(volume_action))
+        .route("/v1/volumes/trash", get(list_trash))
         .route("/v1/volumes/{id}", get(get_volume).delete(delete_volume))
         .route(
             "/v1/instances",
@@ -83,6 +88,10 @@ pub(super) fn router(fake: Fake) -> Router {
         )
         .route("/v1/instances/{id}", get(get_instance))
         .merge(capacity::routes())
+        .merge(clusters::routes())
+        .merge(containers::routes())
+        .merge(jobs::routes())
+        .merge(secrets::routes())
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .layer(middleware::from_fn_with_state(fake.clone(), gatekeeper))
         .with_state(fake)
@@ -92,16 +101,18 @@ pub(super) fn lock(fake: &Fake) -> MutexGuard<'_, state::State> {
     fake.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Counts the request, waits the configured latency, answers a queued fault, and refuses API
-/// requests without a valid bearer token.
-async fn gatekeeper(State(fake): State<Fake>, route: Option<MatchedPath>, request: Request, next: Next) -> Response {
-    let route = route.as_ref().map_or("", MatchedPath::as_str);
+/// Counts the request, waits the configured latency, answers a queued fault, refuses API
+/// requests without a valid bearer token, and answers 501 `not_implemented` for an operation of
+/// the API that the fake does not model.
+async fn gatekeeper(State(fake): State<Fake>, request: Request, next: Next) -> Response {
     let method = request.method().as_str();
-    let operation = OPERATIONS
-        .iter()
-        .chain(capacity::OPERATIONS)
-        .find(|(m, r, _)| *m == method && *r == route)
-        .map_or("unknown", |(_, _, operation)| *operation);
+    let route = request
+        .uri()
+        .path()
+        .strip_prefix("/v1")
+        .and_then(|path| operation_for(method, path));
+    let operation = route.map_or("unknown", |(_, operation)| operation);
+    let modelled = route.is_none_or(|(template, operation)| is_modelled(method, template, operation));
     let bearer = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -141,8 +152,36 @@ async fn gatekeeper(State(fake): State<Fake>, route: Option<MatchedPath>, reques
             "unauthorized_request",
             "Invalid or expired access token",
         ),
+        None if !modelled => {
+            let message = format!("FakeApi does not model the operation {operation}");
+            api_error(StatusCode::NOT_IMPLEMENTED, "not_implemented", &message)
+        }
         None => next.run(request).await,
     }
+}
+
+/// Whether the fake answers `operation` (on `template`, the spec's route after `/v1`).
+fn is_modelled(method: &str, template: &str, operation: &str) -> bool {
+    modelled().any(|(m, r, o)| *m == method && r.strip_prefix("/v1") == Some(template) && *o == operation)
+}
+
+/// The tables of modelled operations: this file's, then each resource file's.
+const MODELLED: &[&[(&str, &str, &str)]] = &[
+    OPERATIONS,
+    capacity::OPERATIONS,
+    clusters::OPERATIONS,
+    containers::OPERATIONS,
+    jobs::OPERATIONS,
+    secrets::OPERATIONS,
+];
+
+fn modelled() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    MODELLED.iter().flat_map(|table| table.iter())
+}
+
+/// The operations the fake answers, by their `Client` method names.
+pub(super) fn modelled_operations() -> impl Iterator<Item = &'static str> {
+    modelled().map(|(_, _, operation)| *operation)
 }
 
 /// The API's error code for a status.
@@ -171,7 +210,7 @@ pub(super) fn not_found(what: &str, id: &str) -> Response {
 }
 
 /// A create answer: the new id as bare text, as the API sends it.
-fn created(status: StatusCode, id: String) -> Response {
+pub(super) fn created(status: StatusCode, id: String) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain")], id).into_response()
 }
 
@@ -254,12 +293,12 @@ async fn locations() -> Response {
 // ---------------------------------------------------------------- SSH keys and startup scripts
 
 /// Finds a resource by id in a list of bodies.
-fn find<'a>(items: &'a [Value], id: &str) -> Option<&'a Value> {
+pub(super) fn find<'a>(items: &'a [Value], id: &str) -> Option<&'a Value> {
     items.iter().find(|item| item["id"] == id)
 }
 
 /// Removes the resources with these ids; false (and nothing removed) when one is unknown.
-fn remove_all(items: &mut Vec<Value>, ids: &[String]) -> bool {
+pub(super) fn remove_all(items: &mut Vec<Value>, ids: &[String]) -> bool {
     if !ids.iter().all(|id| find(items, id).is_some()) {
         return false;
     }
@@ -452,18 +491,39 @@ async fn create_volume(State(fake): State<Fake>, bytes: Bytes) -> Response {
     created(StatusCode::ACCEPTED, id)
 }
 
+async fn list_trash(State(fake): State<Fake>) -> Response {
+    json_ok(Value::Array(lock(&fake).volume_trash.clone()))
+}
+
+/// A volume in use or in the trash (there with the status `deleted`).
 async fn get_volume(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
-    match find(&lock(&fake).volumes, &id) {
+    let state = lock(&fake);
+    match find(&state.volumes, &id).or_else(|| find(&state.volume_trash, &id)) {
         Some(volume) => json_ok(volume.clone()),
         None => not_found("volume", &id),
     }
 }
 
-async fn delete_volume(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
-    match remove_all(&mut lock(&fake).volumes, std::slice::from_ref(&id)) {
-        true => StatusCode::ACCEPTED.into_response(),
-        false => not_found("volume", &id),
+#[derive(Default, Deserialize)]
+struct DeleteVolume {
+    is_permanent: Option<bool>,
+}
+
+/// Deletes a volume into the trash, or for good with `{"is_permanent": true}`.
+async fn delete_volume(State(fake): State<Fake>, Path(id): Path<String>, bytes: Bytes) -> Response {
+    let request = match bytes.is_empty() {
+        true => DeleteVolume::default(),
+        false => match body::<DeleteVolume>(&bytes) {
+            Ok(request) => request,
+            Err(response) => return response,
+        },
+    };
+    let mut state = lock(&fake);
+    if find(&state.volumes, &id).is_none() {
+        return not_found("volume", &id);
     }
+    state.delete_volumes(&[id], request.is_permanent.unwrap_or(false));
+    StatusCode::ACCEPTED.into_response()
 }
 
 #[derive(Deserialize)]
@@ -473,6 +533,7 @@ struct VolumeAction {
     instance_id: Option<String>,
     name: Option<String>,
     size: Option<u64>,
+    is_permanent: Option<bool>,
 }
 
 async fn volume_action(State(fake): State<Fake>, bytes: Bytes) -> Response {
@@ -482,12 +543,29 @@ async fn volume_action(State(fake): State<Fake>, bytes: Bytes) -> Response {
     };
     let mut state = lock(&fake);
     let ids = request.id.into_vec();
-    if let Some(unknown) = ids.iter().find(|id| find(&state.volumes, id).is_none()) {
+    // Only a volume in the trash can be restored; every other action needs one in use.
+    let restoring = request.action == "restore";
+    let held = match restoring {
+        true => &state.volume_trash,
+        false => &state.volumes,
+    };
+    if let Some(unknown) = ids.iter().find(|id| find(held, id).is_none()) {
         return not_found("volume", unknown);
     }
-    if request.action == "delete" {
-        remove_all(&mut state.volumes, &ids);
-        return StatusCode::ACCEPTED.into_response();
+    match request.action.as_str() {
+        "delete" => {
+            state.delete_volumes(&ids, request.is_permanent.unwrap_or(false));
+            return StatusCode::ACCEPTED.into_response();
+        }
+        "restore" => {
+            state.restore_volumes(&ids);
+            return StatusCode::ACCEPTED.into_response();
+        }
+        "clone" => {
+            let clones = state.clone_volumes(&ids, request.name.as_deref());
+            return (StatusCode::ACCEPTED, axum::Json(clones)).into_response();
+        }
+        _ => {}
     }
     let change: Box<dyn Fn(&mut Value)> =
         match (request.action.as_str(), request.instance_id, request.name, request.size) {
@@ -641,15 +719,26 @@ async fn instance_action(State(fake): State<Fake>, bytes: Bytes) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::{OPERATIONS, capacity};
+    use super::modelled;
 
     #[test]
     fn every_counted_operation_is_an_operation_of_the_api() {
         let table = include_str!("../../docs/operations.md");
-        for (method, route, operation) in OPERATIONS.iter().chain(capacity::OPERATIONS) {
+        for (method, route, operation) in modelled() {
             let path = route.trim_start_matches("/v1");
             let row = format!("| {method} | `{path}` | `{operation}` |");
             assert!(table.contains(&row), "{row} is not in docs/operations.md");
+        }
+    }
+
+    #[test]
+    fn the_module_documentation_lists_every_modelled_operation() {
+        let docs = include_str!("mod.rs");
+        for (_, _, operation) in modelled() {
+            assert!(
+                docs.contains(&format!("`{operation}`")),
+                "{operation} is not in the testing docs"
+            );
         }
     }
 }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::capacity::Capacity;
+use super::deployments::Deployment;
 
 /// A canned failure for the next API request.
 #[derive(Clone, Copy, Debug)]
@@ -20,9 +21,9 @@ pub(super) enum Fault {
     RateLimited(Duration),
 }
 
-/// An instance and where it is in its lifecycle.
+/// An instance or a cluster, and where it is in its lifecycle.
 #[derive(Debug)]
-pub(super) struct Instance {
+pub(super) struct Machine {
     pub(super) body: Value,
     deployed_at: Instant,
     provision_time: Duration,
@@ -30,17 +31,7 @@ pub(super) struct Instance {
     settled: Option<&'static str>,
 }
 
-impl Instance {
-    /// A resource deployed at `deployed_at` that runs once `provision_time` has passed.
-    pub(super) fn new(body: Value, deployed_at: Instant, provision_time: Duration) -> Self {
-        Self {
-            body,
-            deployed_at,
-            provision_time,
-            settled: None,
-        }
-    }
-
+impl Machine {
     /// The status now: `ordered`, then `provisioning` half-way, then `running`, unless an action
     /// settled it.
     pub(super) fn status(&self, now: Instant) -> &'static str {
@@ -86,8 +77,14 @@ pub(super) struct State {
     pub(super) ssh_keys: Vec<Value>,
     pub(super) scripts: Vec<Value>,
     pub(super) volumes: Vec<Value>,
-    pub(super) instances: Vec<Instance>,
     pub(super) capacity: Capacity,
+    /// Deleted volumes that can still be restored, with the status `deleted`.
+    pub(super) volume_trash: Vec<Value>,
+    pub(super) instances: Vec<Machine>,
+    pub(super) clusters: Vec<Machine>,
+    pub(super) container_deployments: Vec<Deployment>,
+    pub(super) job_deployments: Vec<Deployment>,
+    pub(super) secrets: Vec<Value>,
 }
 
 impl State {
@@ -106,8 +103,13 @@ impl State {
             ssh_keys: Vec::new(),
             scripts: Vec::new(),
             volumes: Vec::new(),
+            volume_trash: Vec::new(),
             instances: Vec::new(),
             capacity: Capacity::new(),
+            clusters: Vec::new(),
+            container_deployments: Vec::new(),
+            job_deployments: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 
@@ -151,11 +153,22 @@ impl State {
         format!("{kind:08x}-0000-4000-8000-{:012x}", self.next_id)
     }
 
-    pub(super) fn deploy(&mut self, body: Value, now: Instant) {
-        self.instances.push(Instance::new(body, now, self.provision_time));
+    /// A machine deployed now, that runs after the configured provisioning time.
+    pub(super) fn machine(&self, body: Value, now: Instant) -> Machine {
+        Machine {
+            body,
+            deployed_at: now,
+            provision_time: self.provision_time,
+            settled: None,
+        }
     }
 
-    pub(super) fn instance_mut(&mut self, id: &str) -> Option<&mut Instance> {
+    pub(super) fn deploy(&mut self, body: Value, now: Instant) {
+        let instance = self.machine(body, now);
+        self.instances.push(instance);
+    }
+
+    pub(super) fn instance_mut(&mut self, id: &str) -> Option<&mut Machine> {
         self.instances.iter_mut().find(|instance| instance.body["id"] == id)
     }
 
@@ -191,6 +204,59 @@ impl State {
             volume["status"] = json!("detached");
         }
         true
+    }
+
+    /// Deletes the volumes with these ids: for good, or into the trash, where they keep their
+    /// body with the status `deleted`.
+    pub(super) fn delete_volumes(&mut self, ids: &[String], permanently: bool) {
+        let (deleted, kept) = std::mem::take(&mut self.volumes)
+            .into_iter()
+            .partition(|volume| ids.iter().any(|id| volume["id"] == id.as_str()));
+        self.volumes = kept;
+        if !permanently {
+            self.volume_trash.extend(deleted.into_iter().map(|mut volume: Value| {
+                volume["status"] = json!("deleted");
+                volume["instance_id"] = Value::Null;
+                volume
+            }));
+        }
+    }
+
+    /// Takes the volumes with these ids out of the trash, detached.
+    pub(super) fn restore_volumes(&mut self, ids: &[String]) {
+        let (restored, kept) = std::mem::take(&mut self.volume_trash)
+            .into_iter()
+            .partition(|volume| ids.iter().any(|id| volume["id"] == id.as_str()));
+        self.volume_trash = kept;
+        self.volumes.extend(restored.into_iter().map(|mut volume: Value| {
+            volume["status"] = json!("detached");
+            volume
+        }));
+    }
+
+    /// Copies the volumes with these ids into new, detached volumes named `name` (else
+    /// `<name>-clone`); the new ids, as the API answers them.
+    pub(super) fn clone_volumes(&mut self, ids: &[String], name: Option<&str>) -> Vec<String> {
+        let mut clones = Vec::new();
+        for id in ids {
+            let Some(original) = self.volumes.iter().find(|volume| volume["id"] == id.as_str()).cloned() else {
+                continue;
+            };
+            let clone_id = self.new_id(0x70);
+            let mut clone = original;
+            let clone_name = name.map_or_else(
+                || format!("{}-clone", clone["name"].as_str().unwrap_or_default()),
+                str::to_owned,
+            );
+            clone["id"] = json!(clone_id);
+            clone["name"] = json!(clone_name);
+            clone["status"] = json!("detached");
+            clone["instance_id"] = Value::Null;
+            clone["is_os_volume"] = json!(false);
+            self.volumes.push(clone);
+            clones.push(clone_id);
+        }
+        clones
     }
 
     pub(super) fn instance_statuses(&self) -> Vec<(String, String)> {

@@ -75,6 +75,9 @@ pub(crate) async fn instance_is_gone(client: &Client, id: &InstanceId) -> Result
     Ok(matches!(Gone.judge(read, &INSTANCE, "")?, Verdict::Reached(())))
 }
 
+/// # Acting and waiting
+///
+/// Hand-written: an instance action, then a wait until it took effect.
 impl Client {
     /// Sends `action` for the instance `id`, then waits until it took effect, as
     /// [`InstanceActionKind::wait_target`] says. The wait resolves to the instance as read last,

@@ -31,6 +31,9 @@
 //! - Transient failures of a read (503, 429, lost connections) are retried by the client's
 //!   [`crate::retry::RetryPolicy`] and do not end the wait; any other error does, as it came.
 //! - Dropping the future cancels it; nothing keeps running in the background.
+//! - A long wait need not be silent: [`Wait::on_progress`] calls you after every read that has
+//!   not reached the goal yet, with the status and the time waited so far ([`Progress`]). Each
+//!   such read is also a `tracing` event `still waiting` at DEBUG.
 //! - Creating never waits: a create call returns the new id, and waiting is a separate step, so
 //!   an id is never lost to a failed wait.
 //!
@@ -94,6 +97,37 @@ impl Schedule {
     }
 }
 
+/// What a wait read last, as [`Wait::on_progress`] reports it after every read that has not
+/// reached the goal yet. Its `Display` is one line for a log or a terminal.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Progress<'p> {
+    /// The resource, as errors name it: `instance 26d4…`.
+    pub resource: &'p str,
+    /// The status read (`ordered`, `provisioning`, ...).
+    pub status: &'p str,
+    /// The time since the first read.
+    pub elapsed: Duration,
+    /// How many reads there were so far, this one included.
+    pub reads: u32,
+}
+
+/// `instance 26d4… is provisioning after 14 s`.
+impl fmt::Display for Progress<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is {} after {} s",
+            self.resource,
+            self.status,
+            self.elapsed.as_secs()
+        )
+    }
+}
+
+/// The callback of [`Wait::on_progress`].
+type OnProgress<'a> = Box<dyn FnMut(Progress<'_>) + Send + 'a>;
+
 /// A wait until a resource reaches a goal: a status ([`ReachStatus`], from `wait_for_*`), deletion
 /// ([`Gone`], from `wait_for_*_gone`) or the effect of an instance action ([`ActionTarget`]).
 ///
@@ -125,6 +159,7 @@ pub struct Wait<'a, R: 'static, S: 'static, G = ReachStatus<'a, S>> {
     goal: G,
     schedule: Schedule,
     action: Option<BoxFuture<'a, ()>>,
+    on_progress: Option<OnProgress<'a>>,
 }
 
 impl<R, S, G> fmt::Debug for Wait<'_, R, S, G> {
@@ -148,6 +183,7 @@ impl<'a, R, S, G> Wait<'a, R, S, G> {
             goal,
             schedule: lifecycle.schedule,
             action: None,
+            on_progress: None,
         }
     }
 
@@ -198,6 +234,25 @@ impl<'a, R, S, G> Wait<'a, R, S, G> {
         self
     }
 
+    /// Calls `report` after every read that has not reached the goal yet, before the wait
+    /// sleeps until the next one, so that a wait of minutes is not silent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: datacrunch::Client, id: datacrunch::types::InstanceId) -> Result<(), datacrunch::Error> {
+    /// use datacrunch::types::InstanceStatus;
+    ///
+    /// client
+    ///     .wait_for_instance(&id, InstanceStatus::Running)
+    ///     .on_progress(|progress| eprintln!("{progress}")) // instance … is ordered after 2 s
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn on_progress(mut self, report: impl FnMut(Progress<'_>) + Send + 'a) -> Self {
+        self.on_progress = Some(Box::new(report));
+        self
+    }
+
     /// Sets the longest wait between two reads (default per resource). A maximum below
     /// [`poll_interval`](Self::poll_interval) is raised to it.
     pub fn max_poll_interval(mut self, max: Duration) -> Self {
@@ -221,7 +276,7 @@ where
             .backoff(first, self.schedule.max)
             .without_jitter();
         let started = Instant::now();
-        let mut reads = 0;
+        let mut reads: u32 = 0;
         loop {
             let read = (self.read)().await;
             let status = match self.goal.judge(read, self.lifecycle, &self.resource)? {
@@ -229,6 +284,15 @@ where
                 Verdict::Pending(status) => status,
             };
             let waited = started.elapsed();
+            reads = reads.saturating_add(1);
+            if let Some(report) = &mut self.on_progress {
+                report(Progress {
+                    resource: &self.resource,
+                    status: status.as_ref(),
+                    elapsed: waited,
+                    reads,
+                });
+            }
             let left = self.schedule.timeout.saturating_sub(waited);
             if left.is_zero() {
                 return Err(Error::WaitTimeout {
@@ -238,8 +302,7 @@ where
                 });
             }
             tracing::debug!(resource = %self.resource, %status, ?waited, "still waiting");
-            tokio::time::sleep(intervals.backoff_delay(reads).min(left)).await;
-            reads = reads.saturating_add(1);
+            tokio::time::sleep(intervals.backoff_delay(reads - 1).min(left)).await;
         }
     }
 }

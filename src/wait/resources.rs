@@ -87,6 +87,9 @@ fn body<'a, R>(call: impl Future<Output = Result<ResponseValue<R>, Error>> + Sen
     Box::pin(async move { call.await.map(ResponseValue::into_inner) })
 }
 
+/// # Waiting
+///
+/// Hand-written: wait until a resource reaches a status or is gone (see [`crate::wait`]).
 impl Client {
     /// Waits until the instance `id` has the status `target` (see [`crate::wait`]).
     ///

@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
+use datacrunch::Error;
 use datacrunch::retry::RetryPolicy;
 use datacrunch::testing::FakeApi;
 use datacrunch::types::{
     AddSshKeyRequest, AddStartupScriptRequest, CreateVolumeRequest, DeployInstanceRequest, InstanceActionRequest,
     InstanceId, InstanceStatus, LocationCode, VolumeStatus,
 };
-use datacrunch::{ClientInfo, Error};
 use reqwest::StatusCode;
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -215,7 +215,6 @@ async fn bodies_are_validated_and_unknown_ids_are_not_found() {
         "location_code": "FIN-03"
     });
     let answer = client
-        .inner()
         .http()
         .post(format!("{}/instances", fake.base_url()))
         .json(&missing_hostname)
@@ -265,7 +264,6 @@ async fn startup_scripts_are_paginated_as_the_live_api() {
     assert_eq!(first_page.len(), 10);
     assert_eq!(first_page.headers()["x-total-count"], "25");
     let last = client
-        .inner()
         .http()
         .get(format!("{}/scripts?page=3&pageSize=10", fake.base_url()))
         .send()
@@ -334,4 +332,77 @@ async fn the_fake_token_endpoint_refuses_malformed_grants() {
     let answer = http.post(&token_url).json(&unknown).send().await.unwrap();
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(fake.token_requests(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_operation_the_fake_does_not_model_answers_501_naming_it() {
+    let fake = FakeApi::start().await;
+    let client = fake.client_builder().retry_policy(RetryPolicy::none()).build().unwrap();
+    assert!(!FakeApi::modelled_operations().any(|operation| operation == "add_volume_tag"));
+    let tag = datacrunch::types::TagRequest::builder()
+        .key("team")
+        .value("ml".to_owned());
+    let error = client.add_volume_tag().id("v-1").body(tag).send().await.unwrap_err();
+    assert_eq!(error.status(), Some(StatusCode::NOT_IMPLEMENTED));
+    assert!(!error.is_not_found());
+    match &error {
+        Error::Api { error, .. } => {
+            assert_eq!(error.code, Some(datacrunch::types::ErrorCode::from("not_implemented")));
+            assert!(error.message.contains("add_volume_tag"), "{error:?}");
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
+    assert_eq!(fake.requests_for("add_volume_tag"), 1);
+
+    // A path the API does not have at all stays a 404.
+    let answer = client
+        .http()
+        .get(format!("{}/no-such-resource", fake.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    // Modelled operations are untouched.
+    assert_eq!(client.get_all_volumes().send().await.unwrap().len(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_reports_its_progress_after_every_read_short_of_the_goal() {
+    let fake = FakeApi::start().await;
+    fake.provision_time(30 * SECOND);
+    let client = fake.client();
+    let id = client
+        .deploy_instance()
+        .body(deploy_request("progress"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .into_inner();
+    let mut reported = Vec::new();
+    let mut shown = Vec::new();
+    let instance = client
+        .wait_for_instance(&id, InstanceStatus::Running)
+        .on_progress(|progress| {
+            assert_eq!(progress.resource, format!("instance {id}"));
+            reported.push((progress.reads, progress.status.to_owned(), progress.elapsed.as_secs()));
+            shown.push(progress.to_string());
+        })
+        .await
+        .unwrap();
+    assert_eq!(instance.status, InstanceStatus::Running);
+    // Reads at 0, 2, 6, 14, 24 s (doubling from 2 s, at most 10 s apart) fall short; 34 s runs.
+    let expected: Vec<(u32, String, u64)> = [
+        (1, "ordered", 0),
+        (2, "ordered", 2),
+        (3, "ordered", 6),
+        (4, "ordered", 14),
+        (5, "provisioning", 24),
+    ]
+    .into_iter()
+    .map(|(reads, status, at)| (reads, status.to_owned(), at))
+    .collect();
+    assert_eq!(reported, expected);
+    assert_eq!(fake.requests_for("get_instance_by_id"), 6);
+    assert_eq!(shown[4], format!("instance {id} is provisioning after 24 s"));
 }

@@ -8,6 +8,7 @@ mod auth;
 mod capacity;
 mod decode_props;
 mod fake_api;
+mod fake_resources;
 mod hostile;
 mod inference;
 mod pagination;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use datacrunch::{Client, ClientInfo, Error};
+use datacrunch::{Client, Error};
 use httpmock::prelude::*;
 use serde_json::json;
 
@@ -238,7 +238,7 @@ fn invalid_base_urls_are_rejected_when_building() {
         assert!(matches!(error, Error::Config(_)), "{bad}: {error:?}");
     }
     assert_eq!(
-        Client::builder().build().unwrap().baseurl(),
+        Client::builder().build().unwrap().base_url(),
         datacrunch::DEFAULT_BASE_URL
     );
     assert_eq!(datacrunch::LEGACY_BASE_URL, "https://api.datacrunch.io/v1");
