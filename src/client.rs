@@ -119,8 +119,11 @@ impl ClientBuilder {
     /// settings then apply; [`timeout`](Self::timeout), [`connect_timeout`](Self::connect_timeout)
     /// and [`user_agent`](Self::user_agent) are ignored.
     ///
+    /// With the default features, build it through [`crate::tls::configure`], which gives it the
+    /// SDK's TLS stack (reqwest alone has no rustls provider then):
+    ///
     /// ```
-    /// let http = reqwest::Client::builder()
+    /// let http = datacrunch::tls::configure(reqwest::Client::builder())?
     ///     .timeout(std::time::Duration::from_secs(30))
     ///     .build()
     ///     .unwrap();
@@ -318,7 +321,8 @@ impl ClientBuilder {
 }
 
 /// The `reqwest::Client` behind a [`Client`] and its token requests: the given timeouts (or the
-/// defaults) and a `User-Agent` of `[<app> ]datacrunch-rust/<version>`.
+/// defaults), a `User-Agent` of `[<app> ]datacrunch-rust/<version>` and the TLS stack the
+/// features choose (see `crate::tls`).
 pub(crate) fn http_client(
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
@@ -329,10 +333,11 @@ pub(crate) fn http_client(
         Some(app) => format!("{app} {sdk_agent}"),
         None => sdk_agent.to_owned(),
     };
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .timeout(timeout.unwrap_or(DEFAULT_TIMEOUT))
         .connect_timeout(connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-        .user_agent(user_agent)
+        .user_agent(user_agent);
+    crate::tls::configure(builder)?
         .build()
         .map_err(|e| Error::Config(format!("HTTP client: {e}")))
 }

@@ -14,8 +14,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-compile_error!("datacrunch needs a TLS backend: enable the feature `rustls` (the default) or `native-tls`");
+#[cfg(not(any(feature = "rustls-no-provider", feature = "native-tls")))]
+compile_error!(
+    "datacrunch needs a TLS backend: enable the feature `rustls` (the default), `rustls-aws-lc-rs`, \
+     `rustls-no-provider` or `native-tls`"
+);
 
 mod client;
 mod environment;
@@ -31,6 +34,7 @@ pub mod pagination;
 pub mod retry;
 #[cfg(feature = "test-util")]
 pub mod testing;
+pub mod tls;
 pub mod types;
 pub mod wait;
 

@@ -14,6 +14,7 @@ mod retry;
 mod shared_behaviours;
 mod spec_consistency;
 mod spec_fidelity;
+mod tls;
 mod transport;
 mod types;
 mod wait;
