@@ -122,7 +122,13 @@ fn run_tests(cargo_args: &[String]) -> Result<(), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
     for manifest in [default_root().join("Cargo.toml"), xtask.join("Cargo.toml")] {
-        let status = Command::new(&cargo)
+        let mut command = Command::new(&cargo);
+        for (name, _) in std::env::vars_os() {
+            if name.to_str().is_some_and(is_set_by_cargo_run) {
+                command.env_remove(&name);
+            }
+        }
+        let status = command
             .arg("test")
             .arg("--manifest-path")
             .arg(&manifest)
@@ -134,6 +140,23 @@ fn run_tests(cargo_args: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether `cargo run` sets this variable for xtask itself. A build script that watches one of
+/// them (ring's watches `CARGO_PKG_NAME` and `CARGO_MANIFEST_DIR`) would otherwise run again, and
+/// everything above it be compiled again, whenever `cargo test` and `cargo xtask test` take turns.
+fn is_set_by_cargo_run(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_MANIFEST_LINKS"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "OUT_DIR"
+        )
 }
 
 /// Fails naming each dependency compiled more than once in the builds that `files` report.
@@ -197,5 +220,26 @@ mod tests {
             panic!("not a units task");
         };
         assert_eq!(files, [PathBuf::from("a.json"), PathBuf::from("b.json")]);
+    }
+
+    #[test]
+    fn the_tests_run_without_what_cargo_run_set_for_xtask() {
+        for name in [
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_MAJOR",
+            "CARGO_MANIFEST_DIR",
+            "OUT_DIR",
+        ] {
+            assert!(is_set_by_cargo_run(name), "{name}");
+        }
+        for name in [
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_TERM_COLOR",
+            "PATH",
+            "RUSTFLAGS",
+        ] {
+            assert!(!is_set_by_cargo_run(name), "{name}");
+        }
     }
 }
