@@ -153,8 +153,11 @@ impl ClientBuilder {
     /// `.redirect(reqwest::redirect::Policy::none())`, and `.no_proxy()` for a local server, to
     /// keep those guarantees.
     ///
+    /// With the default features, build it through [`crate::tls::configure`], which gives it the
+    /// SDK's TLS stack (reqwest alone has no rustls provider then):
+    ///
     /// ```
-    /// let http = reqwest::Client::builder()
+    /// let http = datacrunch::tls::configure(reqwest::Client::builder())?
     ///     .timeout(std::time::Duration::from_secs(30))
     ///     .redirect(reqwest::redirect::Policy::none())
     ///     .build()
@@ -369,9 +372,10 @@ impl ClientBuilder {
 }
 
 /// The `reqwest::Client` behind a [`Client`] and its token requests: the given timeouts (or the
-/// defaults), a `User-Agent` of `[<app> ]datacrunch-rust/<version>`, no redirect followed (the
-/// API never redirects, and a followed 307/308 would re-send a secret to the `Location`), and no
-/// proxy for a `loopback` server (a proxy would see the bearer token and the secret in clear).
+/// defaults), a `User-Agent` of `[<app> ]datacrunch-rust/<version>`, the TLS stack the features
+/// choose (see `crate::tls`), no redirect followed (the API never redirects, and a followed
+/// 307/308 would re-send a secret to the `Location`), and no proxy for a `loopback` server (a
+/// proxy would see the bearer token and the secret in clear).
 pub(crate) fn http_client(
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
@@ -391,5 +395,7 @@ pub(crate) fn http_client(
     if loopback {
         builder = builder.no_proxy();
     }
-    builder.build().map_err(|e| Error::Config(format!("HTTP client: {e}")))
+    crate::tls::configure(builder)?
+        .build()
+        .map_err(|e| Error::Config(format!("HTTP client: {e}")))
 }

@@ -9,8 +9,11 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-compile_error!("datacrunch needs a TLS backend: enable the feature `rustls` (the default) or `native-tls`");
+#[cfg(not(any(feature = "rustls-no-provider", feature = "native-tls")))]
+compile_error!(
+    "datacrunch needs a TLS backend: enable the feature `rustls` (the default), `rustls-aws-lc-rs`, \
+     `rustls-no-provider` or `native-tls`"
+);
 
 mod client;
 mod environment;
@@ -30,6 +33,7 @@ pub mod retry;
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
+pub mod tls;
 pub mod types;
 pub mod wait;
 

@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn a_copy_is_what_try_clone_gives() {
-        let http = reqwest::Client::new();
+        let http = crate::client::http_client(None, None, None, true).unwrap();
         let requests = [
             http.get("https://api.example.com/v1/balance?x=1")
                 .header(ACCEPT, "application/json")
@@ -166,7 +166,8 @@ mod tests {
     #[test]
     fn a_streaming_body_cannot_be_copied() {
         let stream = futures_util::stream::once(async { Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"x")) });
-        let request = reqwest::Client::new()
+        let request = crate::client::http_client(None, None, None, true)
+            .unwrap()
             .post("https://api.example.com/v1/volumes")
             .body(reqwest::Body::wrap_stream(stream))
             .build()

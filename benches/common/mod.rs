@@ -165,7 +165,8 @@ pub fn bare(base_url: &str) -> Bare {
     );
     headers.insert(AUTHORIZATION, HeaderValue::from_static(BEARER));
     Bare {
-        http: reqwest::Client::builder()
+        http: datacrunch::tls::configure(reqwest::Client::builder())
+            .expect("the SDK's TLS stack")
             .timeout(datacrunch::DEFAULT_TIMEOUT)
             .connect_timeout(datacrunch::DEFAULT_CONNECT_TIMEOUT)
             .user_agent(concat!("datacrunch-rust/", env!("CARGO_PKG_VERSION")))

@@ -33,7 +33,8 @@ use crate::retry::RetryPolicy;
 /// use datacrunch::auth::{AuthMiddleware, Credentials};
 ///
 /// let auth = AuthMiddleware::new(Credentials::new("id", "secret"), "https://api.verda.com/v1")?;
-/// let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new()).with(auth).build();
+/// let plain = datacrunch::tls::configure(reqwest::Client::builder())?.build().unwrap();
+/// let http = reqwest_middleware::ClientBuilder::new(plain).with(auth).build();
 /// # Ok::<(), datacrunch::Error>(())
 /// ```
 #[derive(Debug)]

@@ -19,9 +19,11 @@ use super::decision::{Decision, decide};
 /// ```
 /// use datacrunch::retry::{RetryMiddleware, RetryPolicy};
 ///
-/// let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+/// let plain = datacrunch::tls::configure(reqwest::Client::builder())?.build().unwrap();
+/// let http = reqwest_middleware::ClientBuilder::new(plain)
 ///     .with(RetryMiddleware::new(RetryPolicy::default().max_retries(2)))
 ///     .build();
+/// # Ok::<(), datacrunch::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct RetryMiddleware {

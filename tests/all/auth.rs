@@ -76,7 +76,7 @@ fn refresh_grant<'a>(
 /// A hand-written `ClientWithMiddleware` carrying the auth middleware for the API at `base_url`.
 fn hand_written_client(base_url: &str) -> reqwest_middleware::ClientWithMiddleware {
     let auth = AuthMiddleware::new(Credentials::new(CLIENT_ID, CLIENT_SECRET), base_url).unwrap();
-    reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    reqwest_middleware::ClientBuilder::new(common::plain_http())
         .with(auth)
         .build()
 }
@@ -382,7 +382,7 @@ async fn the_middleware_authenticates_hand_written_calls() {
     let api = balance_for(&server, "access-1");
     let auth = AuthMiddleware::new(Credentials::new(CLIENT_ID, CLIENT_SECRET), &server.url("/v1")).unwrap();
     assert_eq!(auth.token_url(), server.url("/v1/oauth2/token"));
-    let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    let http = reqwest_middleware::ClientBuilder::new(common::plain_http())
         .with(auth)
         .build();
 
@@ -700,7 +700,7 @@ async fn the_authorization_header_is_marked_sensitive() {
 
     let seen = Arc::new(Mutex::new(None));
     let auth = AuthMiddleware::new(Credentials::new(CLIENT_ID, CLIENT_SECRET), &server.url("/v1")).unwrap();
-    let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    let http = reqwest_middleware::ClientBuilder::new(common::plain_http())
         .with(auth)
         .with(Inspect(seen.clone()))
         .build();

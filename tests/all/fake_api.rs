@@ -1,5 +1,7 @@
 //! The test kit's fake API, exercised through the SDK as a downstream test would, on paused time.
 
+use crate::common;
+
 use std::time::Duration;
 
 use datacrunch::Error;
@@ -192,7 +194,7 @@ async fn an_expired_token_is_refused_by_the_fake() {
     // The SDK renews on time; a hand-made request with the first, now dead, token shows the
     // fake's answer.
     tokio::time::sleep(11 * SECOND).await;
-    let raw = reqwest::Client::new()
+    let raw = common::plain_http()
         .get(format!("{}/balance", fake.base_url()))
         .bearer_auth("fake-access-1")
         .send()
@@ -317,7 +319,7 @@ async fn faults_latency_and_rate_limits_on_demand() {
 async fn the_fake_token_endpoint_refuses_malformed_grants() {
     let fake = FakeApi::start().await;
     let token_url = format!("{}/oauth2/token", fake.base_url());
-    let http = reqwest::Client::new();
+    let http = common::plain_http();
     for body in [
         serde_json::json!({"grant_type": "password", "username": "u"}),
         serde_json::json!({"grant_type": "refresh_token"}),

@@ -351,7 +351,7 @@ async fn a_token_endpoint_that_never_answers_gives_a_typed_timeout_even_with_a_c
     let client = Client::builder()
         .base_url(format!("{base}/v1"))
         .credentials(CLIENT_ID, CLIENT_SECRET)
-        .http_client(reqwest::Client::new()) // no timeout of its own
+        .http_client(crate::common::plain_http()) // no timeout of its own
         .timeout(5 * SECOND)
         .build()
         .unwrap();

@@ -17,6 +17,7 @@ mod retry;
 mod shared_behaviours;
 mod spec_consistency;
 mod spec_fidelity;
+mod tls;
 mod transport;
 mod types;
 mod wait;

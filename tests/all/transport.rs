@@ -350,7 +350,11 @@ async fn a_callers_own_http_client_sends_every_request() {
     });
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-tenant", "blue".parse().unwrap());
-    let own = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    let own = datacrunch::tls::configure(reqwest::Client::builder())
+        .unwrap()
+        .default_headers(headers)
+        .build()
+        .unwrap();
     let client = Client::builder()
         .base_url(server.url("/v1"))
         .credentials("id", "secret")

@@ -18,6 +18,15 @@ pub async fn mock_api() -> (MockServer, datacrunch::Client) {
     (server, client)
 }
 
+/// A plain `reqwest::Client` with the SDK's TLS stack (`datacrunch::tls::configure`), as a
+/// caller's own client must be built with the default features.
+pub fn plain_http() -> reqwest::Client {
+    datacrunch::tls::configure(reqwest::Client::builder())
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
 /// The JSON content type.
 pub const JSON: &str = "application/json";
 
