@@ -265,7 +265,15 @@ const SECRET_FIELDS: [&str; 7] = [
     "password",
 ];
 
-/// Gives every generated struct with a [`SECRET_FIELDS`] field (the token request and answer,
+/// Fields that hold a secret in one schema only (the name alone is too generic): `(schema, field)`.
+const SECRET_FIELDS_OF: [(&str, &str); 2] = [("CreateSecretRequest", "value"), ("SecretFile", "base64_content")];
+
+/// Whether the field `field` of the generated struct (or builder) `schema` holds a secret.
+fn is_secret(schema: &str, field: &str) -> bool {
+    SECRET_FIELDS.contains(&field) || SECRET_FIELDS_OF.contains(&(schema, field))
+}
+
+/// Gives every generated struct with a secret field ([`is_secret`]) (the token request and answer,
 /// and their builders) a `Debug` that prints `<redacted>` for those fields instead of the derived
 /// one, so no secret reaches a `Debug` or a log through them. A spec may have no such struct; for
 /// the API's, `tests/all/hostile.rs` checks that the token types print no secret.
@@ -283,11 +291,9 @@ fn redact_secrets(file: &mut syn::File) {
                     let syn::Fields::Named(fields) = &item.fields else {
                         continue;
                     };
+                    let schema = item.ident.to_string();
                     let names: Vec<&syn::Ident> = fields.named.iter().filter_map(|f| f.ident.as_ref()).collect();
-                    if !names
-                        .iter()
-                        .any(|name| SECRET_FIELDS.iter().any(|secret| name == secret))
-                    {
+                    if !names.iter().any(|name| is_secret(&schema, &name.to_string())) {
                         continue;
                     }
                     let mut derived_debug = false;
@@ -313,7 +319,7 @@ fn redact_secrets(file: &mut syn::File) {
                     let ident = &item.ident;
                     let shown = names.iter().map(|name| {
                         let label = name.to_string();
-                        if SECRET_FIELDS.contains(&label.as_str()) {
+                        if is_secret(&schema, &label) {
                             quote::quote!(.field(#label, &"<redacted>"))
                         } else {
                             quote::quote!(.field(#label, &self.#name))

@@ -600,3 +600,35 @@ async fn a_timeout_too_long_to_count_is_no_timeout_and_no_panic() {
     client.get_balance().send().await.unwrap();
     assert_eq!((tokens.calls(), api_script.calls()), (1, 1));
 }
+
+#[test]
+fn secrets_and_registry_credentials_never_print_their_values() {
+    use datacrunch::types::{
+        CreateFileSecretRequest, CreateRegistryCredentialsRequest, CreateSecretRequest, SecretFile,
+    };
+    let secret = CreateSecretRequest::builder().name("db").value("value-1");
+    let file = SecretFile::builder()
+        .file_name("key.pem")
+        .base64_content("Y29udGVudC0x");
+    let files = CreateFileSecretRequest::builder()
+        .name("tls")
+        .files(vec![SecretFile::try_from(file.clone()).unwrap()]);
+    let registry = CreateRegistryCredentialsRequest::builder()
+        .name("ghcr")
+        .type_(datacrunch::types::RegistryType::Ghcr)
+        .username(Some("me".to_owned()))
+        .access_token(Some("token-1".to_owned()));
+    let printed = format!(
+        "{secret:?} {:?} {file:?} {files:?} {:?} {registry:?} {:?}",
+        CreateSecretRequest::try_from(secret.clone()).unwrap(),
+        CreateFileSecretRequest::try_from(files.clone()).unwrap(),
+        CreateRegistryCredentialsRequest::try_from(registry.clone()).unwrap(),
+    );
+    assert!(
+        printed.contains("db") && printed.contains("key.pem") && printed.contains("ghcr"),
+        "{printed}"
+    );
+    for value in ["value-1", "Y29udGVudC0x", "token-1"] {
+        assert!(!printed.contains(value), "{printed}");
+    }
+}
