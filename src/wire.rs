@@ -10,7 +10,17 @@ use crate::error::LimitExceeded;
 /// `response` with a body that fails with [`LimitExceeded`] (so reading it fails with an error
 /// that [`crate::Error`] recovers as [`crate::Error::TooLarge`]) once it passes `limit` bytes, or
 /// at once when its `Content-Length` says it will. Nothing past the limit is kept.
+///
+/// A response whose `Content-Length` is within the limit is returned as it is: hyper never reads
+/// past a declared length, so there is nothing to count (and nothing to rebuild on the path most
+/// answers take).
 pub(crate) fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let declared = response.content_length().map(usize::try_from);
+    if let Some(Ok(length)) = declared
+        && length <= limit
+    {
+        return response;
+    }
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
@@ -20,10 +30,7 @@ pub(crate) fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::
             limit,
         }) as Box<dyn std::error::Error + Send + Sync>
     };
-    let declared_too_large = response
-        .content_length()
-        .is_some_and(|length| usize::try_from(length).map_or(true, |length| length > limit));
-    let body = if declared_too_large {
+    let body = if declared.is_some() {
         reqwest::Body::wrap_stream(stream::once(async move { Err::<Bytes, _>(too_large()) }))
     } else {
         let mut received = 0_usize;
