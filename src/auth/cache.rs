@@ -150,15 +150,16 @@ impl<S: TokenSource> TokenCache<S> {
     /// Waits at most the cache's timeout: for the renewal in flight, or for the next attempt
     /// after a failure when it is due within that time (else the failure is returned at once).
     pub(crate) async fn token(&self) -> Result<Arc<AccessToken>, AuthError> {
+        // One clock read on the path every call takes: a valid token before its renewal point.
         let entered = Instant::now();
-        let deadline = later(entered, self.shared.timeout);
+        let mut now = entered;
         loop {
-            let now = Instant::now();
             if let Some(current) = &self.shared.state.borrow().current
                 && now < current.renew_at
             {
                 return Ok(current.token.clone());
             }
+            let deadline = later(entered, self.shared.timeout);
             let mut start = false;
             let mut answer = None;
             let mut next_attempt = None;
@@ -194,6 +195,7 @@ impl<S: TokenSource> TokenCache<S> {
                 Some(due) => tokio::time::sleep_until(due).await,
                 None => return self.wait_for_renewal(entered, deadline).await,
             }
+            now = Instant::now();
         }
     }
 
