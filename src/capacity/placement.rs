@@ -9,7 +9,7 @@ use crate::types::{
     Cluster, ClusterId, ClusterStatus, ClusterType, CreateClusterRequest, DeployInstanceRequest, Instance, InstanceId,
     InstanceStatus, InstanceType, LocationCode, builder,
 };
-use crate::wait::Wait;
+use crate::wait::{CLUSTER, INSTANCE, Wait};
 use crate::{Client, Error};
 
 mod sealed {
@@ -95,10 +95,8 @@ impl Deployable for DeployInstanceRequest {
                 .into_iter()
                 .filter(|instance: &Instance| instance.hostname == hostname)
                 .map(|instance| {
-                    let gone = matches!(
-                        instance.status,
-                        InstanceStatus::Discontinued | InstanceStatus::NotFound | InstanceStatus::Deleting
-                    );
+                    // Gone as a wait counts it, or on its way there.
+                    let gone = (INSTANCE.gone)(&instance.status) || instance.status == InstanceStatus::Deleting;
                     (instance.id, !gone)
                 })
                 .collect())
@@ -145,7 +143,7 @@ impl Deployable for CreateClusterRequest {
             Ok(clusters
                 .into_iter()
                 .filter(|cluster: &Cluster| cluster.hostname == hostname)
-                .map(|cluster| (cluster.id, cluster.status != ClusterStatus::Discontinued))
+                .map(|cluster| (cluster.id, !(CLUSTER.gone)(&cluster.status)))
                 .collect())
         })
     }

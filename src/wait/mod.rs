@@ -67,7 +67,8 @@ pub use action::ActionTarget;
 pub(crate) use action::{act_on_instance, instance_is_gone};
 use goal::{Goal, Verdict};
 pub use goal::{Gone, ReachStatus};
-use resources::{INSTANCE, Lifecycle};
+use resources::Lifecycle;
+pub(crate) use resources::{CLUSTER, INSTANCE};
 
 /// The shortest poll interval a wait uses, so that a zero interval cannot flood the API.
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);

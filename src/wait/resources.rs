@@ -52,7 +52,7 @@ static VOLUME: Lifecycle<Volume, VolumeStatus> = Lifecycle {
 };
 
 /// Clusters: the provider's SDK waits up to 900 s, polling from 1 s doubling to 10 s.
-static CLUSTER: Lifecycle<Cluster, ClusterStatus> = Lifecycle {
+pub(crate) static CLUSTER: Lifecycle<Cluster, ClusterStatus> = Lifecycle {
     kind: "cluster",
     status_of: |cluster| &cluster.status,
     unreachable: |status| matches!(status, ClusterStatus::Error | ClusterStatus::Discontinued),
