@@ -39,18 +39,10 @@ wire_test! { get_access_token_sends_json_client_credentials(client)
         "expires_in": 3600,
         "scope": "fullAccess"
     });
-    let request = TokenRequest::builder()
-        .grant_type("client_credentials")
-        .client_id(Some("cid-7f3a".to_owned()))
+    let request = TokenRequest::builder().grant_type("client_credentials").client_id(Some("cid-7f3a".to_owned()))
         .client_secret(Some("s3cr3t-value".to_owned()));
-    let token = client
-        .get_access_token()
-        .body(request)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
+    let token = client.get_access_token().body(request)
+        .send().await.unwrap().into_inner().expect("the answer has a body");
 
     assert_eq!(token.access_token, "header.payload-one.sig");
     assert_eq!(token.refresh_token.as_deref(), Some("header.refresh-one.sig"));
@@ -64,14 +56,8 @@ wire_test! { get_access_token_refresh_grant_with_minimal_answer(client)
     // Only access_token is guaranteed; a float lifetime is tolerated too.
     answer 200, json!({"access_token": "at-0043", "token_type": "Bearer", "expires_in": 1800.0});
     let request = TokenRequest::builder().grant_type("refresh_token").refresh_token(Some("rt-0042".to_owned()));
-    let token = client
-        .get_access_token()
-        .body(request)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
+    let token = client.get_access_token().body(request)
+        .send().await.unwrap().into_inner().expect("the answer has a body");
 
     assert_eq!(token.access_token, "at-0043");
     assert_eq!(token.refresh_token, None);
@@ -81,9 +67,7 @@ wire_test! { get_access_token_refresh_grant_with_minimal_answer(client)
 wire_test! { get_access_token_rejected_credentials_is_an_api_error(client)
     expect POST "/v1/oauth2/token";
     answer 401, json!({"code": "unauthorized_request", "message": "Invalid client id or client secret"});
-    let request = TokenRequest::builder()
-        .grant_type("client_credentials")
-        .client_id(Some("wrong".to_owned()))
+    let request = TokenRequest::builder().grant_type("client_credentials").client_id(Some("wrong".to_owned()))
         .client_secret(Some("wrong".to_owned()));
     let err = client.get_access_token().body(request).send().await.unwrap_err();
     let (status, error) = common::api_error(err);
@@ -281,7 +265,8 @@ wire_test! { get_instances_types_prices_as_strings_and_numbers(client)
 }
 
 wire_test! { get_instance_type_with_all_query_parameters(client)
-    expect GET "/v1/instance-types/1B200.30V", query_param("is_spot", "true"), query_param("location_code", "FIN-03"), query_param("currency", "usd");
+    expect GET "/v1/instance-types/1B200.30V", query_param("is_spot", "true"), query_param("location_code", "FIN-03"),
+        query_param("currency", "usd");
     answer 200, json!({
         "id": "b200-single",
         "instance_type": "1B200.30V",
@@ -295,16 +280,8 @@ wire_test! { get_instance_type_with_all_query_parameters(client)
         "best_for": ["Inference"],
         "description": "Blackwell GPU"
     });
-    let info = client
-        .get_instance_type()
-        .instance_type(InstanceType::B200x1_30V)
-        .is_spot(true)
-        .location_code(LocationCode::Fin03)
-        .currency(Currency::Usd)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let info = client.get_instance_type().instance_type(InstanceType::B200x1_30V).is_spot(true)
+        .location_code(LocationCode::Fin03).currency(Currency::Usd).send().await.unwrap().into_inner();
     assert_eq!(info.instance_type, InstanceType::B200x1_30V);
     assert_eq!(info.spot_price.as_ref().unwrap().as_str(), "1.87");
     assert_eq!(info.dynamic_price.as_ref().unwrap().as_str(), "3.1");
@@ -323,14 +300,8 @@ wire_test! { get_instance_type_price_history_map_keyed_by_type(client)
             {"date": "2025-03-02", "fixed_price_per_hour": 1.1, "dynamic_price_per_hour": 0.91, "currency": "usd"}
         ]
     });
-    let history = client
-        .get_instance_type_price_history()
-        .num_of_months(3)
-        .currency(Currency::Usd)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let history = client.get_instance_type_price_history().num_of_months(3).currency(Currency::Usd)
+        .send().await.unwrap().into_inner();
     assert_eq!(history.len(), 2);
     let h200 = &history["1H200.141S.44V"];
     assert_eq!(h200.len(), 2);
@@ -347,18 +318,13 @@ wire_test! { get_instance_type_price_history_map_keyed_by_type(client)
 // ---------------------------------------------------------------------------------------------
 
 wire_test! { get_all_availability_for_spot_in_one_location(client)
-    expect GET "/v1/instance-availability", query_param("is_spot", "true"), query_param("location_code", "FIN-02"), is_true(|request| request.uri().query() == Some("is_spot=true&isSpot=true&location_code=FIN-02"));
+    expect GET "/v1/instance-availability", query_param("is_spot", "true"), query_param("location_code", "FIN-02"),
+        is_true(|request| request.uri().query() == Some("is_spot=true&isSpot=true&location_code=FIN-02"));
     answer 200, json!([
         {"location_code": "FIN-02", "availabilities": ["1H100.80S.30V", "8H200.141S.176V", "4Z900.64V"]}
     ]);
-    let availability = client
-        .get_all_availability()
-        .is_spot(true)
-        .location_code(LocationCode::Fin02)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let availability = client.get_all_availability().is_spot(true).location_code(LocationCode::Fin02)
+        .send().await.unwrap().into_inner();
     assert_eq!(availability.len(), 1);
     assert_eq!(availability[0].location_code, LocationCode::Fin02);
     assert_eq!(
@@ -372,17 +338,12 @@ wire_test! { get_all_availability_for_spot_in_one_location(client)
 }
 
 wire_test! { get_availability_bare_boolean(client)
-    expect GET "/v1/instance-availability/8H100.80S.240V", query_param("is_spot", "false"), query_param("location_code", "ICE-01"), is_true(|request| request.uri().query() == Some("is_spot=false&isSpot=false&location_code=ICE-01"));
+    expect GET "/v1/instance-availability/8H100.80S.240V", query_param("is_spot", "false"),
+        query_param("location_code", "ICE-01"),
+        is_true(|request| request.uri().query() == Some("is_spot=false&isSpot=false&location_code=ICE-01"));
     answer_with status(200), header("content-type", JSON), body("false");
-    let available = client
-        .get_availability()
-        .instance_type(InstanceType::H100x8_80S_240V)
-        .is_spot(false)
-        .location_code(LocationCode::Ice01)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let available = client.get_availability().instance_type(InstanceType::H100x8_80S_240V).is_spot(false)
+        .location_code(LocationCode::Ice01).send().await.unwrap().into_inner();
     assert!(!available.get());
 }
 
@@ -396,13 +357,8 @@ wire_test! { get_availability_boolean_sent_as_string(client)
 wire_test! { get_all_cluster_availability_per_location(client)
     expect GET "/v1/cluster-availability", query_param("location_code", "FIN-01");
     answer 200, json!([{"location_code": "FIN-01", "availabilities": ["16B200", "64B300"]}]);
-    let availability = client
-        .get_all_cluster_availability()
-        .location_code(LocationCode::Fin01)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let availability = client.get_all_cluster_availability().location_code(LocationCode::Fin01)
+        .send().await.unwrap().into_inner();
     assert_eq!(availability[0].location_code, LocationCode::Fin01);
     assert_eq!(availability[0].availabilities, Some(vec![ClusterType::B200x16, ClusterType::Unknown("64B300".into())]));
 }
@@ -410,14 +366,8 @@ wire_test! { get_all_cluster_availability_per_location(client)
 wire_test! { get_cluster_availability_bare_boolean(client)
     expect GET "/v1/cluster-availability/32H200", query_param("location_code", "FIN-03");
     answer_with status(200), header("content-type", JSON), body("true");
-    let available = client
-        .get_cluster_availability()
-        .cluster_type(ClusterType::H200x32)
-        .location_code(LocationCode::Fin03)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let available = client.get_cluster_availability().cluster_type(ClusterType::H200x32)
+        .location_code(LocationCode::Fin03).send().await.unwrap().into_inner();
     assert!(available.get());
 }
 
@@ -668,8 +618,7 @@ wire_test! { instance_action_on_several_instances_202_results(client)
         {"action": "hibernate", "instanceId": "inst-a1", "status": "success"},
         {"action": "hibernate", "instanceId": "inst-b2", "status": "success"}
     ]);
-    let body = InstanceActionRequest::builder()
-        .id(InstanceIdOrList::Array(vec!["inst-a1".into(), "inst-b2".into()]))
+    let body = InstanceActionRequest::builder().id(InstanceIdOrList::Array(vec!["inst-a1".into(), "inst-b2".into()]))
         .action(InstanceActionKind::Hibernate);
     let response = client.instance_action().body(body).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 202);
@@ -691,10 +640,8 @@ wire_test! { instance_action_delete_single_id_with_volumes_207_partial_failure(c
     answer 207, json!([
         {"action": "delete", "instanceId": "inst-c3", "status": "error", "error": "instance is locked", "statusCode": 409.0}
     ]);
-    let body = InstanceActionRequest::builder()
-        .id(InstanceIdOrList::InstanceId("inst-c3".into()))
-        .action(InstanceActionKind::Delete)
-        .volume_ids(Some(vec!["vol-x".into(), "vol-y".into()]))
+    let body = InstanceActionRequest::builder().id(InstanceIdOrList::InstanceId("inst-c3".into()))
+        .action(InstanceActionKind::Delete).volume_ids(Some(vec!["vol-x".into(), "vol-y".into()]))
         .delete_permanently(Some(true));
     let response = client.instance_action().body(body).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 207);
@@ -707,9 +654,7 @@ wire_test! { instance_action_delete_single_id_with_volumes_207_partial_failure(c
 wire_test! { instance_action_empty_volume_list_and_unknown_action_are_sent_verbatim(client)
     expect PUT "/v1/instances", json_body(json!({"id": ["inst-d4"], "action": "teleport", "volume_ids": [] }));
     answer 202, json!([{"action": "teleport", "instanceId": "inst-d4", "status": "success"}]);
-    let body = InstanceActionRequest::builder()
-        .id(InstanceIdOrList::Array(vec!["inst-d4".into()]))
-        .action("teleport")
+    let body = InstanceActionRequest::builder().id(InstanceIdOrList::Array(vec!["inst-d4".into()])).action("teleport")
         .volume_ids(Some(Vec::new()));
     let results = client.instance_action().body(body).send().await.unwrap().into_inner();
     let results = results.0.expect("a result list");
@@ -722,8 +667,7 @@ wire_test! { instance_action_empty_volume_list_and_unknown_action_are_sent_verba
 wire_test! { instance_action_204_without_body(client)
     expect PUT "/v1/instances", json_body(json!({"id": "inst-e5", "action": "shutdown"}));
     answer_with status(204);
-    let body = InstanceActionRequest::builder()
-        .id(InstanceIdOrList::InstanceId("inst-e5".into()))
+    let body = InstanceActionRequest::builder().id(InstanceIdOrList::InstanceId("inst-e5".into()))
         .action(InstanceActionKind::Shutdown);
     let response = client.instance_action().body(body).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 204);
@@ -733,8 +677,7 @@ wire_test! { instance_action_204_without_body(client)
 wire_test! { instance_action_forbidden_is_an_api_error(client)
     expect PUT "/v1/instances";
     answer 403, json!({"code": "forbidden_action", "message": "Can't discontinue a discontinued instance"});
-    let body = InstanceActionRequest::builder()
-        .id(InstanceIdOrList::InstanceId("inst-f6".into()))
+    let body = InstanceActionRequest::builder().id(InstanceIdOrList::InstanceId("inst-f6".into()))
         .action(InstanceActionKind::Discontinue);
     let err = client.instance_action().body(body).send().await.unwrap_err();
     let (status, error) = common::api_error(err);
@@ -745,15 +688,9 @@ wire_test! { instance_action_forbidden_is_an_api_error(client)
 wire_test! { add_instance_tag_returns_the_stored_tag(client)
     expect POST "/v1/instances/inst-a1/tags", json_body(json!({"key": "cost-center", "value": "ml-42"}));
     answer 201, json!({"id": "tag_cost-center_3", "key": "cost-center", "value": "ml-42"});
-    let tag = client
-        .add_instance_tag()
-        .id("inst-a1")
-        .body(TagRequest::builder().key("cost-center").value(Some("ml-42".to_owned())))
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
+    let tag = client.add_instance_tag().id("inst-a1")
+        .body(TagRequest::builder().key("cost-center").value(Some("ml-42".to_owned()))).send().await.unwrap()
+        .into_inner().expect("the answer has a body");
     assert_eq!(tag.id.as_deref(), Some("tag_cost-center_3"));
     assert_eq!(tag.key, "cost-center");
     assert_eq!(tag.value.as_deref(), Some("ml-42"));
@@ -919,12 +856,8 @@ wire_test! { create_cluster_answers_json_id(client)
 wire_test! { create_cluster_accepts_a_bare_text_id_too(client)
     expect POST "/v1/clusters";
     answer_with status(200), body("c0ffee00-0000-4000-8000-0000000000c2");
-    let body = CreateClusterRequest::builder()
-        .cluster_type("32H200")
-        .image("ubuntu-22.04-cuda-12.4-cluster")
-        .hostname("h200-cluster")
-        .description("minimal")
-        .location_code(LocationCode::Fin01)
+    let body = CreateClusterRequest::builder().cluster_type("32H200").image("ubuntu-22.04-cuda-12.4-cluster")
+        .hostname("h200-cluster").description("minimal").location_code(LocationCode::Fin01)
         .shared_volume(ClusterSharedVolumeRequest::builder().name("s").size(30000));
     let id = client.create_cluster().body(body).send().await.unwrap().into_inner();
     assert_eq!(id.into_inner().as_str(), "c0ffee00-0000-4000-8000-0000000000c2");
@@ -956,15 +889,8 @@ wire_test! { cluster_action_discontinue_202_empty(client)
 wire_test! { add_cluster_tag_freeform(client)
     expect POST "/v1/clusters/c0ffee00-0000-4000-8000-000000000001/tags", json_body(json!({"key": "critical"}));
     answer 201, json!({"id": "tag_critical_0", "key": "critical", "value": ""});
-    let tag = client
-        .add_cluster_tag()
-        .id("c0ffee00-0000-4000-8000-000000000001")
-        .body(TagRequest::builder().key("critical"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
+    let tag = client.add_cluster_tag().id("c0ffee00-0000-4000-8000-000000000001")
+        .body(TagRequest::builder().key("critical")).send().await.unwrap().into_inner().expect("the answer has a body");
     assert_eq!(tag.key, "critical");
     assert_eq!(tag.value.as_deref(), Some(""));
 }
@@ -972,13 +898,8 @@ wire_test! { add_cluster_tag_freeform(client)
 wire_test! { delete_cluster_tag_204(client)
     expect DELETE "/v1/clusters/c0ffee00-0000-4000-8000-000000000001/tags/critical";
     answer_with status(204);
-    let response = client
-        .delete_cluster_tag()
-        .id("c0ffee00-0000-4000-8000-000000000001")
-        .key("critical")
-        .send()
-        .await
-        .unwrap();
+    let response = client.delete_cluster_tag().id("c0ffee00-0000-4000-8000-000000000001").key("critical")
+        .send().await.unwrap();
     assert_eq!(response.status().as_u16(), 204);
 }
 
@@ -1102,11 +1023,8 @@ wire_test! { create_cluster_without_keys_sends_an_empty_key_list(client)
         "ssh_key_ids": []
     }));
     answer 201, json!({"id": "c0ffee00-0000-4000-8000-0000000000c3"});
-    let body = CreateClusterRequest::builder()
-        .cluster_type(ClusterType::H200x32)
-        .image("ubuntu-22.04-cuda-12.4-cluster")
-        .hostname("h200-cluster")
-        .location_code(LocationCode::Fin01)
+    let body = CreateClusterRequest::builder().cluster_type(ClusterType::H200x32)
+        .image("ubuntu-22.04-cuda-12.4-cluster").hostname("h200-cluster").location_code(LocationCode::Fin01)
         .shared_volume(ClusterSharedVolumeRequest::builder().name("s").size(30000));
     let id = client.create_cluster().body(body).send().await.unwrap().into_inner();
     assert_eq!(id.as_str(), "c0ffee00-0000-4000-8000-0000000000c3");
@@ -1142,11 +1060,8 @@ wire_test! { deploy_instance_accepted_without_a_body_is_a_typed_error(client)
 wire_test! { create_cluster_accepted_with_an_object_without_id_is_a_typed_error(client)
     expect POST "/v1/clusters";
     answer 201, json!({"status": "ordered"});
-    let body = CreateClusterRequest::builder()
-        .cluster_type(ClusterType::H200x16)
-        .image("ubuntu-22.04-cuda-12.4-cluster")
-        .hostname("c")
-        .location_code(LocationCode::Fin03)
+    let body = CreateClusterRequest::builder().cluster_type(ClusterType::H200x16)
+        .image("ubuntu-22.04-cuda-12.4-cluster").hostname("c").location_code(LocationCode::Fin03)
         .shared_volume(ClusterSharedVolumeRequest::builder().name("s").size(100));
     let error = client.create_cluster().body(body).send().await.unwrap_err();
     assert!(

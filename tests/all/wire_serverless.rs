@@ -382,15 +382,8 @@ wire_test! { update_deployment(client)
         )
         .unwrap(),
     ]);
-    let updated = client
-        .update_container_deployment()
-        .name("whisper")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
+    let updated = client.update_container_deployment().name("whisper").body(body)
+        .send().await.unwrap().into_inner().expect("the answer has a body");
 
     assert_eq!(
         updated.containers.as_ref().unwrap()[0].image,
@@ -718,14 +711,8 @@ wire_test! { update_env_vars_answers_one_group(client)
         "hf-token-2",
         EnvVarType::Secret,
     )]);
-    let result = client
-        .update_container_deployment_env_vars()
-        .name("whisper")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let result = client.update_container_deployment_env_vars().name("whisper").body(body)
+        .send().await.unwrap().into_inner();
 
     match result.expect("the answer has a body") {
         EnvVarsResult::ContainerEnvVarGroup(group) => {
@@ -740,19 +727,13 @@ wire_test! { update_env_vars_answers_one_group(client)
 }
 
 wire_test! { delete_env_vars_sends_a_json_body(client)
-    expect DELETE "/v1/container-deployments/whisper/environment-variables", json_body(json!({"container_name": "api-0", "env": ["LOG_LEVEL", "MODEL"]}));
+    expect DELETE "/v1/container-deployments/whisper/environment-variables",
+        json_body(json!({"container_name": "api-0", "env": ["LOG_LEVEL", "MODEL"]}));
     answer 200, json!([{"container_name": "api-0", "env": []}]);
-    let body = DeleteEnvVarsRequest::builder()
-        .container_name("api-0")
+    let body = DeleteEnvVarsRequest::builder().container_name("api-0")
         .env(vec!["LOG_LEVEL".to_string(), "MODEL".to_string()]);
-    let result = client
-        .delete_container_deployment_env_vars()
-        .name("whisper")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let result = client.delete_container_deployment_env_vars().name("whisper").body(body)
+        .send().await.unwrap().into_inner();
 
     match result.expect("the answer has a body") {
         EnvVarsResult::EnvVarListing(listing) => {
@@ -782,12 +763,8 @@ wire_test! { list_secrets_with_unknown_type(client)
 wire_test! { create_secret_answers_201_without_body(client)
     expect POST "/v1/secrets", json_body(json!({"name": "hf-token", "value": "hf_abc123"}));
     answer_with status(201);
-    let response = client
-        .create_secret()
-        .body(CreateSecretRequest::builder().name("hf-token").value("hf_abc123"))
-        .send()
-        .await
-        .unwrap();
+    let response = client.create_secret().body(CreateSecretRequest::builder().name("hf-token").value("hf_abc123"))
+        .send().await.unwrap();
     assert_eq!(response.status(), 201);
 }
 
@@ -798,30 +775,15 @@ wire_test! { delete_secret_with_force(client)
     assert_eq!(response.status(), 200);
 }
 
-#[tokio::test]
-async fn list_file_secrets() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/file-secrets");
-            common::reply(
-                then,
-                200,
-                json!([{"name": "tls", "created_at": "2025-01-20T08:00:00Z", "secret_type": "file-secret",
-                        "file_names": ["ca.pem", "server.key"]}]),
-            );
-        })
-        .await;
-
+wire_test! { list_file_secrets(client)
+    expect GET "/v1/file-secrets";
+    answer 200, json!([{"name": "tls", "created_at": "2025-01-20T08:00:00Z", "secret_type": "file-secret",
+    "file_names": ["ca.pem", "server.key"]}]);
     let secrets = client.get_file_secrets().send().await.unwrap().into_inner();
-    mock.assert_async().await;
 
     assert_eq!(secrets[0].name, "tls");
     assert_eq!(secrets[0].secret_type, Some(SecretType::FileSecret));
-    assert_eq!(
-        secrets[0].file_names,
-        Some(vec!["ca.pem".to_string(), "server.key".to_string()])
-    );
+    assert_eq!(secrets[0].file_names, Some(vec!["ca.pem".to_string(), "server.key".to_string()]));
 }
 
 wire_test! { create_file_secret(client)
@@ -836,12 +798,8 @@ wire_test! { create_file_secret(client)
             .base64_content("LS0tLS1CRUdJTg=="),
     )
     .unwrap();
-    let response = client
-        .create_file_secret()
-        .body(CreateFileSecretRequest::builder().name("tls").files(vec![file]))
-        .send()
-        .await
-        .unwrap();
+    let response = client.create_file_secret().body(CreateFileSecretRequest::builder().name("tls").files(vec![file]))
+        .send().await.unwrap();
     assert_eq!(response.status(), 201);
 }
 
@@ -875,13 +833,9 @@ wire_test! { add_registry_credentials_for_ecr(client)
         "ecr_repo": "123456789012.dkr.ecr.eu-north-1.amazonaws.com/models"
     }));
     answer_with status(201);
-    let body = CreateRegistryCredentialsRequest::builder()
-        .name("ecr-prod")
-        .type_(RegistryType::AwsEcr)
-        .access_key_id("AKIAEXAMPLE".to_string())
-        .secret_access_key("s3cr3t".to_string())
-        .region("eu-north-1".to_string())
-        .ecr_repo("123456789012.dkr.ecr.eu-north-1.amazonaws.com/models".to_string());
+    let body = CreateRegistryCredentialsRequest::builder().name("ecr-prod").type_(RegistryType::AwsEcr)
+        .access_key_id("AKIAEXAMPLE".to_string()).secret_access_key("s3cr3t".to_string())
+        .region("eu-north-1".to_string()).ecr_repo("123456789012.dkr.ecr.eu-north-1.amazonaws.com/models".to_string());
     let response = client.add_registry_credentials().body(body).send().await.unwrap();
     assert_eq!(response.status(), 201);
 }
@@ -894,11 +848,8 @@ wire_test! { add_registry_credentials_with_an_unknown_type(client)
         "access_token": "tok-987"
     }));
     answer_with status(201);
-    let body = CreateRegistryCredentialsRequest::builder()
-        .name("quay-mirror")
-        .type_(RegistryType::from("quay"))
-        .username("robot+ci".to_string())
-        .access_token("tok-987".to_string());
+    let body = CreateRegistryCredentialsRequest::builder().name("quay-mirror").type_(RegistryType::from("quay"))
+        .username("robot+ci".to_string()).access_token("tok-987".to_string());
     let response = client.add_registry_credentials().body(body).send().await.unwrap();
     assert_eq!(response.status(), 201);
 }

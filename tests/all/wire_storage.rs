@@ -49,14 +49,8 @@ wire_test! { get_ssh_key_by_id_unwraps_a_one_element_array(client)
     answer 200, json!([
         {"id": "7c1d0f3e-1111-4222-8333-444455556666", "name": "workstation", "key": "ssh-ed25519 AAAAwork"}
     ]);
-    let key = client
-        .get_ssh_key_by_id()
-        .id("7c1d0f3e-1111-4222-8333-444455556666")
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .into_inner();
+    let key = client.get_ssh_key_by_id().id("7c1d0f3e-1111-4222-8333-444455556666")
+        .send().await.unwrap().into_inner().into_inner();
 
     assert_eq!(key.name, "workstation");
     assert_eq!(key.key, "ssh-ed25519 AAAAwork");
@@ -99,13 +93,8 @@ wire_test! { add_ssh_keys_reads_a_bare_text_id(client)
 wire_test! { add_ssh_keys_reads_a_json_string_id(client)
     expect POST "/v1/sshkeys";
     answer_with status(200), header("content-type", JSON), body(r#""json-string-key-id""#);
-    let id = client
-        .add_ssh_keys()
-        .body(AddSshKeyRequest::builder().name("n").key("ssh-ed25519 AAAA"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let id = client.add_ssh_keys().body(AddSshKeyRequest::builder().name("n").key("ssh-ed25519 AAAA"))
+        .send().await.unwrap().into_inner();
 
     assert_eq!(id.as_str(), "json-string-key-id");
 }
@@ -113,13 +102,8 @@ wire_test! { add_ssh_keys_reads_a_json_string_id(client)
 wire_test! { add_ssh_keys_reads_an_object_id(client)
     expect POST "/v1/sshkeys";
     answer 201, json!({"id": "object-key-id", "name": "n"});
-    let id = client
-        .add_ssh_keys()
-        .body(AddSshKeyRequest::builder().name("n").key("ssh-ed25519 AAAA"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let id = client.add_ssh_keys().body(AddSshKeyRequest::builder().name("n").key("ssh-ed25519 AAAA"))
+        .send().await.unwrap().into_inner();
 
     assert_eq!(id.to_string(), "object-key-id");
 }
@@ -195,13 +179,8 @@ wire_test! { add_scripts_strips_quotes_from_a_bare_text_id(client)
 wire_test! { add_scripts_accepts_status_200(client)
     expect POST "/v1/scripts";
     answer_with status(200), header("content-type", "text/plain"), body("s-plain-200");
-    let id = client
-        .add_scripts()
-        .body(AddStartupScriptRequest::builder().name("x").script("true"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let id = client.add_scripts().body(AddStartupScriptRequest::builder().name("x").script("true"))
+        .send().await.unwrap().into_inner();
 
     assert_eq!(id.as_str(), "s-plain-200");
 }
@@ -210,12 +189,8 @@ wire_test! { delete_scripts_sends_the_ids_in_a_json_body(client)
     expect DELETE "/v1/scripts", json_body(json!({"scripts": ["s-1", "s-2", "s-3"]}));
     answer_with status(200);
     let ids: Vec<StartupScriptId> = ["s-1", "s-2", "s-3"].into_iter().map(StartupScriptId::from).collect();
-    let response = client
-        .delete_scripts()
-        .body(DeleteStartupScriptsRequest::builder().scripts(ids))
-        .send()
-        .await
-        .unwrap();
+    let response = client.delete_scripts().body(DeleteStartupScriptsRequest::builder().scripts(ids))
+        .send().await.unwrap();
 
     assert_eq!(response.status(), 200);
 }
@@ -422,12 +397,8 @@ wire_test! { volume_action_clone_of_one_volume_returns_the_new_id(client)
         "location_code": "FIN-01"
     }));
     answer 202, json!(["v-clone-1"]);
-    let body = VolumeActionRequest::builder()
-        .id(VolumeId::from("v-src"))
-        .action(VolumeActionKind::Clone)
-        .name("v-src-copy".to_string())
-        .type_(VolumeType::Hdd)
-        .location_code(LocationCode::Fin01);
+    let body = VolumeActionRequest::builder().id(VolumeId::from("v-src")).action(VolumeActionKind::Clone)
+        .name("v-src-copy".to_string()).type_(VolumeType::Hdd).location_code(LocationCode::Fin01);
     let ids = client.volume_action().body(body).send().await.unwrap().into_inner();
 
     assert_eq!(ids.cloned_ids().unwrap().into_inner(), [VolumeId::from("v-clone-1")]);
@@ -436,8 +407,7 @@ wire_test! { volume_action_clone_of_one_volume_returns_the_new_id(client)
 wire_test! { volume_action_clone_of_several_volumes_returns_every_new_id(client)
     expect PUT "/v1/volumes", json_body(json!({"id": ["v-a", "v-b"], "action": "clone"}));
     answer 202, json!(["v-a-clone", "v-b-clone"]);
-    let body = VolumeActionRequest::builder()
-        .id(vec![VolumeId::from("v-a"), VolumeId::from("v-b")])
+    let body = VolumeActionRequest::builder().id(vec![VolumeId::from("v-a"), VolumeId::from("v-b")])
         .action(VolumeActionKind::Clone);
     let ids = client.volume_action().body(body).send().await.unwrap().into_inner();
 
@@ -475,9 +445,7 @@ fn volume_action_request_sends_only_the_fields_of_its_action() {
 wire_test! { volume_action_attach_accepts_an_empty_202(client)
     expect PUT "/v1/volumes", json_body(json!({"id": "v-1", "action": "attach", "instance_id": "i-1"}));
     answer_with status(202);
-    let body = VolumeActionRequest::builder()
-        .id(VolumeId::from("v-1"))
-        .action(VolumeActionKind::Attach)
+    let body = VolumeActionRequest::builder().id(VolumeId::from("v-1")).action(VolumeActionKind::Attach)
         .instance_id(InstanceId::from("i-1"));
     let response = client.volume_action().body(body).send().await.unwrap();
 
@@ -500,13 +468,8 @@ wire_test! { volume_action_reports_a_forbidden_action(client)
 wire_test! { delete_volume_by_id_sends_is_permanent_in_a_json_body(client)
     expect DELETE "/v1/volumes/v-doomed", json_body(json!({"is_permanent": true}));
     answer_with status(202);
-    let response = client
-        .delete_volume_by_id()
-        .id("v-doomed")
-        .body(DeleteVolumeRequest::builder().is_permanent(true))
-        .send()
-        .await
-        .unwrap();
+    let response = client.delete_volume_by_id().id("v-doomed").body(DeleteVolumeRequest::builder().is_permanent(true))
+        .send().await.unwrap();
 
     assert_eq!(response.status(), 202);
 }
@@ -551,15 +514,8 @@ wire_test! { get_volumes_in_trash_decodes_deleted_volumes(client)
 wire_test! { add_volume_tag_returns_the_tag(client)
     expect POST "/v1/volumes/v-7/tags", json_body(json!({"key": "owner", "value": "alice"}));
     answer 201, json!({"id": "tag_owner_3", "key": "owner", "value": "alice"});
-    let tag = client
-        .add_volume_tag()
-        .id("v-7")
-        .body(TagRequest::builder().key("owner").value("alice".to_string()))
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
+    let tag = client.add_volume_tag().id("v-7").body(TagRequest::builder().key("owner").value("alice".to_string()))
+        .send().await.unwrap().into_inner().expect("the answer has a body");
 
     assert_eq!(tag.id.as_deref(), Some("tag_owner_3"));
     assert_eq!(tag.key, "owner");
@@ -569,15 +525,8 @@ wire_test! { add_volume_tag_returns_the_tag(client)
 wire_test! { add_volume_tag_without_a_value(client)
     expect POST "/v1/volumes/v-7/tags", json_body(json!({"key": "scratch"}));
     answer 201, json!({"id": "tag_scratch_0", "key": "scratch", "value": ""});
-    let tag = client
-        .add_volume_tag()
-        .id("v-7")
-        .body(TagRequest::builder().key("scratch"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
+    let tag = client.add_volume_tag().id("v-7").body(TagRequest::builder().key("scratch"))
+        .send().await.unwrap().into_inner().expect("the answer has a body");
 
     assert_eq!(tag.value.as_deref(), Some(""));
 }
@@ -696,14 +645,8 @@ wire_test! { create_job_deployment_sends_the_definition_and_reads_the_job(client
                 .map(Some)
                 .unwrap(),
         );
-    let job = client
-        .create_job_deployment()
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
+    let job = client.create_job_deployment().body(body)
+        .send().await.unwrap().into_inner().expect("the answer has a body");
 
     assert_eq!(job.name, "embed-corpus");
     assert_eq!(
@@ -788,15 +731,8 @@ wire_test! { update_job_deployment_sends_only_the_changed_parts(client)
             .map(Some)
             .unwrap(),
     );
-    let job = client
-        .update_job_deployment()
-        .name("embed-corpus")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
+    let job = client.update_job_deployment().name("embed-corpus").body(body)
+        .send().await.unwrap().into_inner().expect("the answer has a body");
 
     assert_eq!(job.scaling.unwrap().max_replica_count, Some(8.into()));
     assert_eq!(job.container_registry_settings, None);
@@ -953,9 +889,7 @@ wire_test! { get_scripts_accepts_items_without_their_script(client)
 wire_test! { volume_action_detach_accepts_any_body(client)
     expect PUT "/v1/volumes", json_body(json!({"id": "v-1", "action": "detach", "instance_id": "i-1"}));
     answer 202, json!({});
-    let body = VolumeActionRequest::builder()
-        .id(VolumeId::from("v-1"))
-        .action(VolumeActionKind::Detach)
+    let body = VolumeActionRequest::builder().id(VolumeId::from("v-1")).action(VolumeActionKind::Detach)
         .instance_id(InstanceId::from("i-1"));
     let answer = client.volume_action().body(body).send().await.unwrap().into_inner();
     assert_eq!(answer.body(), &json!({}));
