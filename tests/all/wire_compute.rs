@@ -613,7 +613,7 @@ wire_test! { deploy_instance_insufficient_funds(client)
 }
 
 wire_test! { instance_action_on_several_instances_202_results(client)
-    expect PUT "/v1/instances", json_body(json!({"id": ["inst-a1", "inst-b2"], "action": "hibernate" }));
+    expect PUT "/v1/instances", json_body(json!({"id": ["inst-a1", "inst-b2"], "action": "hibernate"}));
     answer 202, json!([
         {"action": "hibernate", "instanceId": "inst-a1", "status": "success"},
         {"action": "hibernate", "instanceId": "inst-b2", "status": "success"}
@@ -652,7 +652,7 @@ wire_test! { instance_action_delete_single_id_with_volumes_207_partial_failure(c
 }
 
 wire_test! { instance_action_empty_volume_list_and_unknown_action_are_sent_verbatim(client)
-    expect PUT "/v1/instances", json_body(json!({"id": ["inst-d4"], "action": "teleport", "volume_ids": [] }));
+    expect PUT "/v1/instances", json_body(json!({"id": ["inst-d4"], "action": "teleport", "volume_ids": []}));
     answer 202, json!([{"action": "teleport", "instanceId": "inst-d4", "status": "success"}]);
     let body = InstanceActionRequest::builder().id(InstanceIdOrList::Array(vec!["inst-d4".into()])).action("teleport")
         .volume_ids(Some(Vec::new()));

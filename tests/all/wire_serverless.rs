@@ -120,35 +120,17 @@ wire_test! { serverless_compute_resources_decode(client)
     assert!(!resources[1].is_available.unwrap().get());
 }
 
-#[tokio::test]
-async fn list_deployments_accepts_both_image_shapes() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/container-deployments")
-                .query_param("projectId", "proj-42");
-            let mut minimal = deployment_json(
-                "sdxl",
-                json!({"image": "ghcr.io/acme/sdxl:v3", "last_updated_at": "2025-03-01T00:00:00Z"}),
-            );
-            minimal.as_object_mut().unwrap().remove("scaling");
-            common::reply(
-                then,
-                200,
-                json!([deployment_json("whisper", json!("ghcr.io/acme/whisper:1.4")), minimal]),
-            );
-        })
-        .await;
-
-    let list = client
-        .get_container_deployments()
-        .project_id("proj-42")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+wire_test! { list_deployments_accepts_both_image_shapes(client)
+    setup {
+        let mut minimal = deployment_json(
+            "sdxl",
+            json!({"image": "ghcr.io/acme/sdxl:v3", "last_updated_at": "2025-03-01T00:00:00Z"}),
+        );
+        minimal.as_object_mut().unwrap().remove("scaling");
+    }
+    expect GET "/v1/container-deployments", query_param("projectId", "proj-42");
+    answer 200, json!([deployment_json("whisper", json!("ghcr.io/acme/whisper:1.4")), minimal]);
+    let list = client.get_container_deployments().project_id("proj-42").send().await.unwrap().into_inner();
 
     assert_eq!(list.len(), 2);
     let first = &list[0];
@@ -158,10 +140,7 @@ async fn list_deployments_accepts_both_image_shapes() {
         ContainerImageField::String("ghcr.io/acme/whisper:1.4".into())
     );
     assert_eq!(first.compute.as_ref().unwrap().size.get(), 2);
-    assert_eq!(
-        first.compute.as_ref().unwrap().is_available.map(|b| b.get()),
-        Some(true)
-    );
+    assert_eq!(first.compute.as_ref().unwrap().is_available.map(|b| b.get()), Some(true));
     assert_eq!(
         first
             .container_registry_settings
@@ -177,16 +156,7 @@ async fn list_deployments_accepts_both_image_shapes() {
     assert_eq!(mounts[1].size_in_mb.map(|n| n.get()), Some(1024));
     assert_eq!(mounts[2].type_, VolumeMountType::from("tmpfs-v2"));
     assert_eq!(serde_json::to_value(&mounts[2].type_).unwrap(), json!("tmpfs-v2"));
-    let cpu = first
-        .scaling
-        .as_ref()
-        .unwrap()
-        .scaling_triggers
-        .as_ref()
-        .unwrap()
-        .cpu_utilization
-        .as_ref()
-        .unwrap();
+    let cpu = first.scaling.as_ref().unwrap().scaling_triggers.as_ref().unwrap().cpu_utilization.as_ref().unwrap();
     assert_eq!(cpu.threshold.as_ref().map(|t| t.as_str()), Some("75"));
 
     let second = &list[1];
@@ -571,28 +541,21 @@ async fn scaling_thresholds_as_fraction_or_percentage() {
     );
 }
 
-#[tokio::test]
-async fn update_scaling_sends_a_subset() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(PATCH)
-                .path("/v1/container-deployments/whisper/scaling")
-                .json_body(json!({
-                    "max_replica_count": 12,
-                    "concurrent_requests_per_replica": 2,
-                    "scaling_triggers": {
-                        "queue_load": {"threshold": 0.5},
-                        "gpu_utilization": {"enabled": true, "threshold": 85.0}
-                    }
-                }));
-            let mut body = scaling_json(json!(0.5), json!(75));
-            body["max_replica_count"] = json!(12);
-            body["concurrent_requests_per_replica"] = json!(2);
-            common::reply(then, 200, body);
-        })
-        .await;
-
+wire_test! { update_scaling_sends_a_subset(client)
+    setup {
+        let mut answer = scaling_json(json!(0.5), json!(75));
+        answer["max_replica_count"] = json!(12);
+        answer["concurrent_requests_per_replica"] = json!(2);
+    }
+    expect PATCH "/v1/container-deployments/whisper/scaling", json_body(json!({
+        "max_replica_count": 12,
+        "concurrent_requests_per_replica": 2,
+        "scaling_triggers": {
+            "queue_load": {"threshold": 0.5},
+            "gpu_utilization": {"enabled": true, "threshold": 85.0}
+        }
+    }));
+    answer 200, answer;
     let body = ScalingOptionsRequest::builder()
         .max_replica_count(12)
         .concurrent_requests_per_replica(2)
@@ -605,16 +568,8 @@ async fn update_scaling_sends_a_subset() {
                     UtilizationTriggerRequest::builder().enabled(true).threshold(85.0),
                 )),
         ));
-    let scaling = client
-        .update_container_deployment_scaling()
-        .name("whisper")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
-    mock.assert_async().await;
+    let scaling = client.update_container_deployment_scaling().name("whisper").body(body)
+        .send().await.unwrap().into_inner().expect("the answer has a body");
 
     assert_eq!(scaling.max_replica_count.map(|n| n.get()), Some(12));
     assert_eq!(scaling.concurrent_requests_per_replica.map(|n| n.get()), Some(2));
