@@ -689,8 +689,8 @@ wire_test! { add_instance_tag_returns_the_stored_tag(client)
     expect POST "/v1/instances/inst-a1/tags", json_body(json!({"key": "cost-center", "value": "ml-42"}));
     answer 201, json!({"id": "tag_cost-center_3", "key": "cost-center", "value": "ml-42"});
     let tag = client.add_instance_tag().id("inst-a1")
-        .body(TagRequest::builder().key("cost-center").value(Some("ml-42".to_owned()))).send().await.unwrap()
-        .into_inner().expect("the answer has a body");
+        .body(TagRequest::builder().key("cost-center").value(Some("ml-42".to_owned())))
+        .send().await.unwrap().into_inner().expect("the answer has a body");
     assert_eq!(tag.id.as_deref(), Some("tag_cost-center_3"));
     assert_eq!(tag.key, "cost-center");
     assert_eq!(tag.value.as_deref(), Some("ml-42"));

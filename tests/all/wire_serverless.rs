@@ -637,10 +637,8 @@ wire_test! { add_env_vars_answers_a_listing(client)
         {"name": "MODEL", "value_or_reference_to_secret": "large-v3", "type": "plain"},
         {"name": "LOG_LEVEL", "value_or_reference_to_secret": "debug", "type": "plain"}
     ]}]);
-    let body =
-        ContainerEnvVars::builder()
-            .container_name("api-0")
-            .env(vec![env_var("LOG_LEVEL", "debug", EnvVarType::Plain)]);
+    let body = ContainerEnvVars::builder().container_name("api-0")
+        .env(vec![env_var("LOG_LEVEL", "debug", EnvVarType::Plain)]);
     let result = client.add_container_deployment_env_vars().name("whisper").body(body).send().await.unwrap();
 
     assert_eq!(result.status(), 201);

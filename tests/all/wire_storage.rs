@@ -75,17 +75,9 @@ wire_test! { get_ssh_key_by_id_rejects_an_empty_array(client)
 wire_test! { add_ssh_keys_reads_a_bare_text_id(client)
     expect POST "/v1/sshkeys", json_body(json!({"name": "build box", "key": "ssh-ed25519 AAAAbuild build@box"}));
     answer_with status(201), header("content-type", "text/plain"), body("a0b1c2d3-0000-4000-8000-0000000000ff\n");
-    let id = client
-        .add_ssh_keys()
-        .body(
-            AddSshKeyRequest::builder()
-                .name("build box")
-                .key("ssh-ed25519 AAAAbuild build@box"),
-        )
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let id = client.add_ssh_keys()
+        .body(AddSshKeyRequest::builder().name("build box").key("ssh-ed25519 AAAAbuild build@box"))
+        .send().await.unwrap().into_inner();
 
     assert_eq!(id.into_inner(), SshKeyId::from("a0b1c2d3-0000-4000-8000-0000000000ff"));
 }
@@ -161,17 +153,9 @@ wire_test! { get_script_by_id_rejects_two_items(client)
 wire_test! { add_scripts_strips_quotes_from_a_bare_text_id(client)
     expect POST "/v1/scripts", json_body(json!({"name": "hello", "script": "#!/bin/bash\necho hello"}));
     answer_with status(201), header("content-type", "text/plain"), body("\"c0ffee00-0000-4000-8000-000000000042\"");
-    let id = client
-        .add_scripts()
-        .body(
-            AddStartupScriptRequest::builder()
-                .name("hello")
-                .script("#!/bin/bash\necho hello"),
-        )
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let id = client.add_scripts()
+        .body(AddStartupScriptRequest::builder().name("hello").script("#!/bin/bash\necho hello"))
+        .send().await.unwrap().into_inner();
 
     assert_eq!(id.into_inner(), StartupScriptId::from("c0ffee00-0000-4000-8000-000000000042"));
 }
@@ -370,19 +354,9 @@ wire_test! { create_volume_sends_the_body_and_reads_a_bare_text_id(client)
         "tags": [{"key": "team", "value": "ml"}]
     }));
     answer_with status(202), header("content-type", "text/plain"), body("f00dfeed-0000-4000-8000-000000000777");
-    let body = CreateVolumeRequest::builder()
-        .type_(VolumeType::Nvme)
-        .name("training-data")
-        .size(1000)
-        .location_code(LocationCode::Fin02)
-        .instance_id(InstanceId::from("i-stopped-1"))
-        .tags(vec![
-            TagRequest::builder()
-                .key("team")
-                .value("ml".to_string())
-                .try_into()
-                .unwrap(),
-        ]);
+    let body = CreateVolumeRequest::builder().type_(VolumeType::Nvme).name("training-data").size(1000)
+        .location_code(LocationCode::Fin02).instance_id(InstanceId::from("i-stopped-1"))
+        .tags(vec![TagRequest::builder().key("team").value("ml".to_string()).try_into().unwrap()]);
     let id = client.create_volume().body(body).send().await.unwrap().into_inner();
 
     assert_eq!(id.into_inner(), VolumeId::from("f00dfeed-0000-4000-8000-000000000777"));
@@ -930,15 +904,9 @@ wire_test! { create_job_deployment_minimal_body(client)
         "scaling": {"max_replica_count": 2, "deadline_seconds": 600}
     }));
     answer 201, json!({"name": "batch"});
-    let body = CreateJobDeploymentRequest::builder()
-        .name("batch")
-        .containers(vec![job_container().try_into().unwrap()])
+    let body = CreateJobDeploymentRequest::builder().name("batch").containers(vec![job_container().try_into().unwrap()])
         .compute(ComputeSpecRequest::builder().name("H100").size(1))
-        .scaling(
-            JobScalingRequest::builder()
-                .max_replica_count(2)
-                .deadline_seconds(600u64),
-        );
+        .scaling(JobScalingRequest::builder().max_replica_count(2).deadline_seconds(600u64));
     let job = client.create_job_deployment().body(body).send().await.unwrap().into_inner();
     assert_eq!(job.unwrap().name, "batch");
 }
