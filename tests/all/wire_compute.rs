@@ -2,7 +2,8 @@
 //! availability, instances, clusters, tags and long-term periods.
 //!
 //! Every test checks the exact method, path, query and body the client sends, and decodes a
-//! realistic answer through the generated types.
+//! realistic answer through the generated types. Most tests are `wire_test!` rows
+//! (`common/wire.rs`): the expected request, the canned answer, then the call and its checks.
 
 use crate::common;
 use crate::common::wire::wire_test;

@@ -1,6 +1,7 @@
 //! Wire tests for serverless containers: container types, compute resources, container
 //! deployments (and their status, actions, scaling, replicas and environment variables),
-//! secrets, file secrets and registry credentials.
+//! secrets, file secrets and registry credentials. Most tests are `wire_test!` rows
+//! (`common/wire.rs`).
 
 use crate::common;
 use crate::common::wire::wire_test;

@@ -1,5 +1,6 @@
 //! Wire tests for SSH keys, startup scripts, volumes, volume types and serverless job deployments:
 //! each call's method, path, query and body as the mock API sees them, and the decoded answer.
+//! Most tests are `wire_test!` rows (`common/wire.rs`).
 
 use crate::common;
 use crate::common::wire::wire_test;

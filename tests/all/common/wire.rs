@@ -5,14 +5,16 @@
 ///
 /// A row reads, in order:
 /// - `name(client)`: the test's name, and the name its statements use for the client;
-/// - optionally `setup { .. }`: statements that run first (values the expectation or answer use);
+/// - optionally `setup { .. }`: statements that run first (values the expectation or the answer
+///   is built from);
 /// - `expect METHOD "/v1/path", matcher(args), ..;`: the request the API expects, as httpmock
 ///   `When` calls after `method` and `path` (`query_param`, `json_body`, `header`, `is_true`, ..);
 /// - the answer: `answer STATUS, json!(..);` (a JSON body, as [`super::reply`]) or
 ///   `answer_with status(..), header(..), body(..);` (httpmock `Then` calls as they are);
 /// - the test's statements: the call and the checks on what it decoded.
 ///
-/// The test then asserts that the expected request arrived exactly once.
+/// The test then asserts that the expected request arrived exactly once. Tests that need several
+/// requests or their own mock server are written out in full beside the rows.
 ///
 /// ```ignore
 /// wire_test! { get_balance_amount_as_number(client)
