@@ -1,8 +1,10 @@
 //! Wire tests for serverless containers: container types, compute resources, container
 //! deployments (and their status, actions, scaling, replicas and environment variables),
-//! secrets, file secrets and registry credentials.
+//! secrets, file secrets and registry credentials. Most tests are `wire_test!` rows
+//! (`common/wire.rs`).
 
 use crate::common;
+use crate::common::wire::wire_test;
 
 use datacrunch::types::{
     Autoupdate, ComputeSpecRequest, ContainerEnvVars, ContainerImageField, ContainerRequest, CreateDeploymentRequest,
@@ -68,57 +70,34 @@ fn scaling_json(queue_threshold: Value, cpu_threshold: Value) -> Value {
     })
 }
 
-#[tokio::test]
-async fn container_types_accept_prices_as_strings_and_numbers() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/container-types")
-                .query_param("currency", "eur");
-            common::reply(
-                then,
-                200,
-                json!([
-                    {
-                        "id": "ct-l40s", "model": "L40S", "name": "L40S 48GB", "instance_type": "1L40S.20V",
-                        "cpu": {"description": "20 CPU", "number_of_cores": 20},
-                        "gpu": {"description": "1x L40S 48GB", "number_of_gpus": 1},
-                        "gpu_memory": {"description": "48GB GPU RAM", "size_in_gigabytes": 48},
-                        "memory": {"description": "120GB RAM", "size_in_gigabytes": 120.0},
-                        "serverless_price": "1.15", "serverless_spot_price": "0.46",
-                        "currency": "eur", "manufacturer": "NVIDIA"
-                    },
-                    {
-                        "id": "ct-b300", "model": "B300", "name": "B300 288GB", "instance_type": "1B300.36V",
-                        "cpu": {"description": "36 CPU", "number_of_cores": 36},
-                        "gpu": {"description": "1x B300", "number_of_gpus": 1},
-                        "gpu_memory": {"description": "288GB GPU RAM", "size_in_gigabytes": 288},
-                        "memory": {"description": "275GB RAM", "size_in_gigabytes": 275},
-                        "serverless_price": 0.00412, "serverless_spot_price": 0.0021,
-                        "currency": "EUR", "manufacturer": "NVIDIA"
-                    }
-                ]),
-            );
-        })
-        .await;
-
-    let types = client
-        .get_container_types()
-        .currency(Currency::Eur)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+wire_test! { container_types_accept_prices_as_strings_and_numbers(client)
+    expect GET "/v1/container-types", query_param("currency", "eur");
+    answer 200, json!([
+        {
+            "id": "ct-l40s", "model": "L40S", "name": "L40S 48GB", "instance_type": "1L40S.20V",
+            "cpu": {"description": "20 CPU", "number_of_cores": 20},
+            "gpu": {"description": "1x L40S 48GB", "number_of_gpus": 1},
+            "gpu_memory": {"description": "48GB GPU RAM", "size_in_gigabytes": 48},
+            "memory": {"description": "120GB RAM", "size_in_gigabytes": 120.0},
+            "serverless_price": "1.15", "serverless_spot_price": "0.46",
+            "currency": "eur", "manufacturer": "NVIDIA"
+        },
+        {
+            "id": "ct-b300", "model": "B300", "name": "B300 288GB", "instance_type": "1B300.36V",
+            "cpu": {"description": "36 CPU", "number_of_cores": 36},
+            "gpu": {"description": "1x B300", "number_of_gpus": 1},
+            "gpu_memory": {"description": "288GB GPU RAM", "size_in_gigabytes": 288},
+            "memory": {"description": "275GB RAM", "size_in_gigabytes": 275},
+            "serverless_price": 0.00412, "serverless_spot_price": 0.0021,
+            "currency": "EUR", "manufacturer": "NVIDIA"
+        }
+    ]);
+    let types = client.get_container_types().currency(Currency::Eur).send().await.unwrap().into_inner();
 
     assert_eq!(types.len(), 2);
     assert_eq!(types[0].serverless_price, Some("1.15".parse().unwrap()));
     assert_eq!(types[0].serverless_spot_price.as_ref().unwrap().as_str(), "0.46");
-    assert_eq!(
-        types[0].memory.as_ref().unwrap().size_in_gigabytes.map(|n| n.get()),
-        Some(120)
-    );
+    assert_eq!(types[0].memory.as_ref().unwrap().size_in_gigabytes.map(|n| n.get()), Some(120));
     assert_eq!(types[0].currency, Some(Currency::Eur));
     assert_eq!(types[1].serverless_price, Some("0.00412".parse().unwrap()));
     assert_eq!(types[1].instance_type.to_string(), "1B300.36V");
@@ -127,30 +106,13 @@ async fn container_types_accept_prices_as_strings_and_numbers() {
     assert_eq!(serde_json::to_value(&types[1].currency).unwrap(), json!("EUR"));
 }
 
-#[tokio::test]
-async fn serverless_compute_resources_decode() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/serverless-compute-resources");
-            common::reply(
-                then,
-                200,
-                json!([
-                    {"name": "RTX PRO 6000", "size": 1, "is_available": true},
-                    {"name": "H200", "size": 8.0, "is_available": "false"}
-                ]),
-            );
-        })
-        .await;
-
-    let resources = client
-        .get_serverless_compute_resources()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+wire_test! { serverless_compute_resources_decode(client)
+    expect GET "/v1/serverless-compute-resources";
+    answer 200, json!([
+        {"name": "RTX PRO 6000", "size": 1, "is_available": true},
+        {"name": "H200", "size": 8.0, "is_available": "false"}
+    ]);
+    let resources = client.get_serverless_compute_resources().send().await.unwrap().into_inner();
 
     assert_eq!(resources.len(), 2);
     assert_eq!(resources[0].name, "RTX PRO 6000");
@@ -159,35 +121,17 @@ async fn serverless_compute_resources_decode() {
     assert!(!resources[1].is_available.unwrap().get());
 }
 
-#[tokio::test]
-async fn list_deployments_accepts_both_image_shapes() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/container-deployments")
-                .query_param("projectId", "proj-42");
-            let mut minimal = deployment_json(
-                "sdxl",
-                json!({"image": "ghcr.io/acme/sdxl:v3", "last_updated_at": "2025-03-01T00:00:00Z"}),
-            );
-            minimal.as_object_mut().unwrap().remove("scaling");
-            common::reply(
-                then,
-                200,
-                json!([deployment_json("whisper", json!("ghcr.io/acme/whisper:1.4")), minimal]),
-            );
-        })
-        .await;
-
-    let list = client
-        .get_container_deployments()
-        .project_id("proj-42")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+wire_test! { list_deployments_accepts_both_image_shapes(client)
+    setup {
+        let mut minimal = deployment_json(
+            "sdxl",
+            json!({"image": "ghcr.io/acme/sdxl:v3", "last_updated_at": "2025-03-01T00:00:00Z"}),
+        );
+        minimal.as_object_mut().unwrap().remove("scaling");
+    }
+    expect GET "/v1/container-deployments", query_param("projectId", "proj-42");
+    answer 200, json!([deployment_json("whisper", json!("ghcr.io/acme/whisper:1.4")), minimal]);
+    let list = client.get_container_deployments().project_id("proj-42").send().await.unwrap().into_inner();
 
     assert_eq!(list.len(), 2);
     let first = &list[0];
@@ -197,10 +141,7 @@ async fn list_deployments_accepts_both_image_shapes() {
         ContainerImageField::String("ghcr.io/acme/whisper:1.4".into())
     );
     assert_eq!(first.compute.as_ref().unwrap().size.get(), 2);
-    assert_eq!(
-        first.compute.as_ref().unwrap().is_available.map(|b| b.get()),
-        Some(true)
-    );
+    assert_eq!(first.compute.as_ref().unwrap().is_available.map(|b| b.get()), Some(true));
     assert_eq!(
         first
             .container_registry_settings
@@ -216,16 +157,7 @@ async fn list_deployments_accepts_both_image_shapes() {
     assert_eq!(mounts[1].size_in_mb.map(|n| n.get()), Some(1024));
     assert_eq!(mounts[2].type_, VolumeMountType::from("tmpfs-v2"));
     assert_eq!(serde_json::to_value(&mounts[2].type_).unwrap(), json!("tmpfs-v2"));
-    let cpu = first
-        .scaling
-        .as_ref()
-        .unwrap()
-        .scaling_triggers
-        .as_ref()
-        .unwrap()
-        .cpu_utilization
-        .as_ref()
-        .unwrap();
+    let cpu = first.scaling.as_ref().unwrap().scaling_triggers.as_ref().unwrap().cpu_utilization.as_ref().unwrap();
     assert_eq!(cpu.threshold.as_ref().map(|t| t.as_str()), Some("75"));
 
     let second = &list[1];
@@ -239,44 +171,37 @@ async fn list_deployments_accepts_both_image_shapes() {
     }
 }
 
-#[tokio::test]
-async fn create_deployment_sends_the_full_body() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/container-deployments").json_body(json!({
-                "name": "whisper",
-                "is_spot": false,
-                "compute": {"name": "L40S", "size": 1},
-                "container_registry_settings": {"is_private": true, "credentials": {"name": "ghcr-ci"}},
-                "scaling": {
-                    "min_replica_count": 1,
-                    "max_replica_count": 4,
-                    "scale_up_policy": {"delay_seconds": 30},
-                    "scale_down_policy": {"delay_seconds": 600}
-                },
-                "containers": [{
-                    "name": "api-0",
-                    "image": "ghcr.io/acme/whisper:1.4",
-                    "exposed_port": 8000,
-                    "healthcheck": {"enabled": true, "port": 8000, "path": "/ready"},
-                    "entrypoint_overrides": {"enabled": true, "cmd": ["--workers", "2"]},
-                    "env": [
-                        {"name": "MODEL", "value_or_reference_to_secret": "large-v3", "type": "plain"},
-                        {"name": "HF_TOKEN", "value_or_reference_to_secret": "hf-token", "type": "secret"}
-                    ],
-                    "volume_mounts": [
-                        {"type": "secret", "mount_path": "/etc/certs", "secret_name": "tls", "file_names": ["ca.pem"]},
-                        {"type": "shared", "mount_path": "/models", "volume_id": "7f3a0c52-5b8e-4d1e-9c1f-2a6b7d8e9f01"},
-                        {"type": "memory", "mount_path": "/dev/shm", "size_in_mb": 2048}
-                    ],
-                    "autoupdate": {"enabled": true, "mode": "semantic", "tag_filter": "1.*"}
-                }]
-            }));
-            common::reply(then, 201, deployment_json("whisper", json!({"image": "ghcr.io/acme/whisper:1.4"})));
-        })
-        .await;
-
+wire_test! { create_deployment_sends_the_full_body(client)
+    expect POST "/v1/container-deployments", json_body(json!({
+        "name": "whisper",
+        "is_spot": false,
+        "compute": {"name": "L40S", "size": 1},
+        "container_registry_settings": {"is_private": true, "credentials": {"name": "ghcr-ci"}},
+        "scaling": {
+            "min_replica_count": 1,
+            "max_replica_count": 4,
+            "scale_up_policy": {"delay_seconds": 30},
+            "scale_down_policy": {"delay_seconds": 600}
+        },
+        "containers": [{
+            "name": "api-0",
+            "image": "ghcr.io/acme/whisper:1.4",
+            "exposed_port": 8000,
+            "healthcheck": {"enabled": true, "port": 8000, "path": "/ready"},
+            "entrypoint_overrides": {"enabled": true, "cmd": ["--workers", "2"]},
+            "env": [
+                {"name": "MODEL", "value_or_reference_to_secret": "large-v3", "type": "plain"},
+                {"name": "HF_TOKEN", "value_or_reference_to_secret": "hf-token", "type": "secret"}
+            ],
+            "volume_mounts": [
+                {"type": "secret", "mount_path": "/etc/certs", "secret_name": "tls", "file_names": ["ca.pem"]},
+                {"type": "shared", "mount_path": "/models", "volume_id": "7f3a0c52-5b8e-4d1e-9c1f-2a6b7d8e9f01"},
+                {"type": "memory", "mount_path": "/dev/shm", "size_in_mb": 2048}
+            ],
+            "autoupdate": {"enabled": true, "mode": "semantic", "tag_filter": "1.*"}
+        }]
+    }));
+    answer 201, deployment_json("whisper", json!({"image": "ghcr.io/acme/whisper:1.4"}));
     let container = ContainerRequest::builder()
         .name("api-0".to_string())
         .image("ghcr.io/acme/whisper:1.4")
@@ -353,16 +278,12 @@ async fn create_deployment_sends_the_full_body() {
         .containers(vec![ContainerRequest::try_from(container).unwrap()]);
 
     let created = client.create_container_deployment().body(body).send().await.unwrap();
-    mock.assert_async().await;
 
     assert_eq!(created.status(), 201);
     let created = created.into_inner().expect("the answer has a body");
     assert_eq!(created.name, "whisper");
     assert_eq!(created.is_spot, Some(true));
-    assert_eq!(
-        created.containers.as_ref().unwrap()[0].exposed_port.unwrap().get(),
-        8000
-    );
+    assert_eq!(created.containers.as_ref().unwrap()[0].exposed_port.unwrap().get(), 8000);
     assert!(
         matches!(&created.containers.as_ref().unwrap()[0].image, ContainerImageField::ContainerImage(i) if i.last_updated_at.is_none())
     );
@@ -378,24 +299,10 @@ fn env_var(name: &str, value: &str, kind: EnvVarType) -> EnvVar {
     .unwrap()
 }
 
-#[tokio::test]
-async fn get_deployment_by_name() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/container-deployments/whisper");
-            common::reply(then, 200, deployment_json("whisper", json!("ghcr.io/acme/whisper:1.4")));
-        })
-        .await;
-
-    let deployment = client
-        .get_container_deployment_by_name()
-        .name("whisper")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+wire_test! { get_deployment_by_name(client)
+    expect GET "/v1/container-deployments/whisper";
+    answer 200, deployment_json("whisper", json!("ghcr.io/acme/whisper:1.4"));
+    let deployment = client.get_container_deployment_by_name().name("whisper").send().await.unwrap().into_inner();
 
     assert_eq!(
         deployment.endpoint_base_url.as_deref(),
@@ -403,42 +310,16 @@ async fn get_deployment_by_name() {
     );
     assert_eq!(deployment.created_at.as_deref(), Some("2025-03-14T09:26:53.000Z"));
     let container = &deployment.containers.as_ref().unwrap()[0];
-    assert_eq!(
-        container.healthcheck.as_ref().and_then(|h| h.path.as_deref()),
-        Some("/ready")
-    );
-    assert_eq!(
-        container.entrypoint_overrides.as_ref().unwrap().entrypoint,
-        Some(vec!["uvicorn".to_string()])
-    );
+    assert_eq!(container.healthcheck.as_ref().and_then(|h| h.path.as_deref()), Some("/ready"));
+    assert_eq!(container.entrypoint_overrides.as_ref().unwrap().entrypoint, Some(vec!["uvicorn".to_string()]));
     assert_eq!(container.env.as_ref().unwrap()[0].type_, EnvVarType::Plain);
-    assert_eq!(
-        container.autoupdate.as_ref().and_then(|a| a.mode.as_deref()),
-        Some("latest")
-    );
+    assert_eq!(container.autoupdate.as_ref().and_then(|a| a.mode.as_deref()), Some("latest"));
 }
 
-#[tokio::test]
-async fn get_deployment_error_with_upper_case_code() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/container-deployments/missing");
-            common::reply(
-                then,
-                400,
-                json!({"code": "INVALID_REQUEST", "message": "deployment name is not valid"}),
-            );
-        })
-        .await;
-
-    let err = client
-        .get_container_deployment_by_name()
-        .name("missing")
-        .send()
-        .await
-        .unwrap_err();
-    mock.assert_async().await;
+wire_test! { get_deployment_error_with_upper_case_code(client)
+    expect GET "/v1/container-deployments/missing";
+    answer 400, json!({"code": "INVALID_REQUEST", "message": "deployment name is not valid"});
+    let err = client.get_container_deployment_by_name().name("missing").send().await.unwrap_err();
 
     let (status, error) = common::api_error(err);
     assert_eq!(status, 400);
@@ -446,25 +327,10 @@ async fn get_deployment_error_with_upper_case_code() {
     assert_eq!(error.message, "deployment name is not valid");
 }
 
-#[tokio::test]
-async fn error_with_a_non_json_body_keeps_status_and_text() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/container-deployments/whisper/replicas");
-            then.status(503)
-                .header("content-type", "text/html")
-                .body("<h1>upstream unavailable</h1>");
-        })
-        .await;
-
-    let err = client
-        .get_container_deployment_replicas()
-        .name("whisper")
-        .send()
-        .await
-        .unwrap_err();
-    mock.assert_async().await;
+wire_test! { error_with_a_non_json_body_keeps_status_and_text(client)
+    expect GET "/v1/container-deployments/whisper/replicas";
+    answer_with status(503), header("content-type", "text/html"), body("<h1>upstream unavailable</h1>");
+    let err = client.get_container_deployment_replicas().name("whisper").send().await.unwrap_err();
 
     let (status, error) = common::api_error(err);
     assert_eq!(status, 503);
@@ -472,21 +338,12 @@ async fn error_with_a_non_json_body_keeps_status_and_text() {
     assert_eq!(error.message, "<h1>upstream unavailable</h1>");
 }
 
-#[tokio::test]
-async fn update_deployment() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(PATCH)
-                .path("/v1/container-deployments/whisper")
-                .json_body(json!({
-                    "is_spot": true,
-                    "containers": [{"name": "api-0", "image": "ghcr.io/acme/whisper:1.5", "exposed_port": 8000}]
-                }));
-            common::reply(then, 200, deployment_json("whisper", json!("ghcr.io/acme/whisper:1.5")));
-        })
-        .await;
-
+wire_test! { update_deployment(client)
+    expect PATCH "/v1/container-deployments/whisper", json_body(json!({
+        "is_spot": true,
+        "containers": [{"name": "api-0", "image": "ghcr.io/acme/whisper:1.5", "exposed_port": 8000}]
+    }));
+    answer 200, deployment_json("whisper", json!("ghcr.io/acme/whisper:1.5"));
     let body = UpdateDeploymentRequest::builder().is_spot(true).containers(vec![
         ContainerRequest::try_from(
             ContainerRequest::builder()
@@ -496,16 +353,8 @@ async fn update_deployment() {
         )
         .unwrap(),
     ]);
-    let updated = client
-        .update_container_deployment()
-        .name("whisper")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
-    mock.assert_async().await;
+    let updated = client.update_container_deployment().name("whisper").body(body)
+        .send().await.unwrap().into_inner().expect("the answer has a body");
 
     assert_eq!(
         updated.containers.as_ref().unwrap()[0].image,
@@ -513,49 +362,17 @@ async fn update_deployment() {
     );
 }
 
-#[tokio::test]
-async fn delete_deployment_with_timeout_answers_204() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/v1/container-deployments/whisper")
-                .query_param("timeout", "0");
-            then.status(204);
-        })
-        .await;
-
-    let response = client
-        .delete_container_deployment()
-        .name("whisper")
-        .timeout(0)
-        .send()
-        .await
-        .unwrap();
-    mock.assert_async().await;
+wire_test! { delete_deployment_with_timeout_answers_204(client)
+    expect DELETE "/v1/container-deployments/whisper", query_param("timeout", "0");
+    answer_with status(204);
+    let response = client.delete_container_deployment().name("whisper").timeout(0).send().await.unwrap();
     assert_eq!(response.status(), 204);
 }
 
-#[tokio::test]
-async fn delete_deployment_answers_200() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/v1/container-deployments/sdxl")
-                .query_param("timeout", "120000");
-            then.status(200);
-        })
-        .await;
-
-    let response = client
-        .delete_container_deployment()
-        .name("sdxl")
-        .timeout(120_000)
-        .send()
-        .await
-        .unwrap();
-    mock.assert_async().await;
+wire_test! { delete_deployment_answers_200(client)
+    expect DELETE "/v1/container-deployments/sdxl", query_param("timeout", "120000");
+    answer_with status(200);
+    let response = client.delete_container_deployment().name("sdxl").timeout(120_000).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }
 
@@ -648,18 +465,10 @@ async fn restart_pause_resume_and_purge_queue_answer_204() {
     }
 }
 
-#[tokio::test]
-async fn pause_answering_200_is_also_success() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/container-deployments/sdxl/pause");
-            then.status(200);
-        })
-        .await;
-
+wire_test! { pause_answering_200_is_also_success(client)
+    expect POST "/v1/container-deployments/sdxl/pause";
+    answer_with status(200);
     let response = client.pause_container_deployment().name("sdxl").send().await.unwrap();
-    mock.assert_async().await;
     assert_eq!(response.status(), 200);
 }
 
@@ -733,28 +542,21 @@ async fn scaling_thresholds_as_fraction_or_percentage() {
     );
 }
 
-#[tokio::test]
-async fn update_scaling_sends_a_subset() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(PATCH)
-                .path("/v1/container-deployments/whisper/scaling")
-                .json_body(json!({
-                    "max_replica_count": 12,
-                    "concurrent_requests_per_replica": 2,
-                    "scaling_triggers": {
-                        "queue_load": {"threshold": 0.5},
-                        "gpu_utilization": {"enabled": true, "threshold": 85.0}
-                    }
-                }));
-            let mut body = scaling_json(json!(0.5), json!(75));
-            body["max_replica_count"] = json!(12);
-            body["concurrent_requests_per_replica"] = json!(2);
-            common::reply(then, 200, body);
-        })
-        .await;
-
+wire_test! { update_scaling_sends_a_subset(client)
+    setup {
+        let mut answer = scaling_json(json!(0.5), json!(75));
+        answer["max_replica_count"] = json!(12);
+        answer["concurrent_requests_per_replica"] = json!(2);
+    }
+    expect PATCH "/v1/container-deployments/whisper/scaling", json_body(json!({
+        "max_replica_count": 12,
+        "concurrent_requests_per_replica": 2,
+        "scaling_triggers": {
+            "queue_load": {"threshold": 0.5},
+            "gpu_utilization": {"enabled": true, "threshold": 85.0}
+        }
+    }));
+    answer 200, answer;
     let body = ScalingOptionsRequest::builder()
         .max_replica_count(12)
         .concurrent_requests_per_replica(2)
@@ -767,83 +569,35 @@ async fn update_scaling_sends_a_subset() {
                     UtilizationTriggerRequest::builder().enabled(true).threshold(85.0),
                 )),
         ));
-    let scaling = client
-        .update_container_deployment_scaling()
-        .name("whisper")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .expect("the answer has a body");
-    mock.assert_async().await;
+    let scaling = client.update_container_deployment_scaling().name("whisper").body(body)
+        .send().await.unwrap().into_inner().expect("the answer has a body");
 
     assert_eq!(scaling.max_replica_count.map(|n| n.get()), Some(12));
     assert_eq!(scaling.concurrent_requests_per_replica.map(|n| n.get()), Some(2));
 }
 
-#[tokio::test]
-async fn replicas_are_wrapped_in_list() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/container-deployments/whisper/replicas");
-            common::reply(
-                then,
-                200,
-                json!({"list": [
-                    {"id": "whisper-7c9d-0", "status": "running", "started_at": "2025-03-14T09:30:00Z"},
-                    {"id": "whisper-7c9d-1", "status": "warming_up", "started_at": null}
-                ]}),
-            );
-        })
-        .await;
-
-    let replicas = client
-        .get_container_deployment_replicas()
-        .name("whisper")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+wire_test! { replicas_are_wrapped_in_list(client)
+    expect GET "/v1/container-deployments/whisper/replicas";
+    answer 200, json!({"list": [
+        {"id": "whisper-7c9d-0", "status": "running", "started_at": "2025-03-14T09:30:00Z"},
+        {"id": "whisper-7c9d-1", "status": "warming_up", "started_at": null}
+    ]});
+    let replicas = client.get_container_deployment_replicas().name("whisper").send().await.unwrap().into_inner();
 
     assert_eq!(replicas.list.as_ref().unwrap().len(), 2);
     assert_eq!(replicas.list.as_ref().unwrap()[0].id, "whisper-7c9d-0");
-    assert_eq!(
-        replicas.list.as_ref().unwrap()[0].started_at.as_deref(),
-        Some("2025-03-14T09:30:00Z")
-    );
+    assert_eq!(replicas.list.as_ref().unwrap()[0].started_at.as_deref(), Some("2025-03-14T09:30:00Z"));
     assert_eq!(replicas.list.as_ref().unwrap()[1].status, "warming_up");
     assert_eq!(replicas.list.as_ref().unwrap()[1].started_at, None);
 }
 
-#[tokio::test]
-async fn env_vars_grouped_by_container() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/container-deployments/whisper/environment-variables");
-            common::reply(
-                then,
-                200,
-                json!([{"container_name": "api-0", "env": [
-                    {"name": "MODEL", "value_or_reference_to_secret": "large-v3", "type": "plain"},
-                    {"name": "HF_TOKEN", "value_or_reference_to_secret": "hf-token", "type": "vault-ref"}
-                ]}]),
-            );
-        })
-        .await;
-
-    let listing = client
-        .get_container_deployment_env_vars()
-        .name("whisper")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+wire_test! { env_vars_grouped_by_container(client)
+    expect GET "/v1/container-deployments/whisper/environment-variables";
+    answer 200, json!([{"container_name": "api-0", "env": [
+        {"name": "MODEL", "value_or_reference_to_secret": "large-v3", "type": "plain"},
+        {"name": "HF_TOKEN", "value_or_reference_to_secret": "hf-token", "type": "vault-ref"}
+    ]}]);
+    let listing = client.get_container_deployment_env_vars().name("whisper").send().await.unwrap().into_inner();
 
     assert_eq!(listing.len(), 1);
     match &listing[0] {
@@ -863,74 +617,30 @@ async fn env_vars_grouped_by_container() {
     }
 }
 
-#[tokio::test]
-async fn env_vars_as_a_flat_list() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v1/container-deployments/sdxl/environment-variables");
-            common::reply(
-                then,
-                200,
-                json!([
-                    {"name": "STEPS", "value_or_reference_to_secret": "30", "type": "plain"},
-                    {"name": "API_KEY", "value_or_reference_to_secret": "sdxl-key", "type": "secret"}
-                ]),
-            );
-        })
-        .await;
-
-    let listing = client
-        .get_container_deployment_env_vars()
-        .name("sdxl")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+wire_test! { env_vars_as_a_flat_list(client)
+    expect GET "/v1/container-deployments/sdxl/environment-variables";
+    answer 200, json!([
+        {"name": "STEPS", "value_or_reference_to_secret": "30", "type": "plain"},
+        {"name": "API_KEY", "value_or_reference_to_secret": "sdxl-key", "type": "secret"}
+    ]);
+    let listing = client.get_container_deployment_env_vars().name("sdxl").send().await.unwrap().into_inner();
 
     assert_eq!(listing.len(), 2);
-    assert_eq!(
-        listing[1],
-        EnvVarEntry::EnvVar(env_var("API_KEY", "sdxl-key", EnvVarType::Secret))
-    );
+    assert_eq!(listing[1], EnvVarEntry::EnvVar(env_var("API_KEY", "sdxl-key", EnvVarType::Secret)));
 }
 
-#[tokio::test]
-async fn add_env_vars_answers_a_listing() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/container-deployments/whisper/environment-variables")
-                .json_body(json!({
-                    "container_name": "api-0",
-                    "env": [{"name": "LOG_LEVEL", "value_or_reference_to_secret": "debug", "type": "plain"}]
-                }));
-            common::reply(
-                then,
-                201,
-                json!([{"container_name": "api-0", "env": [
-                    {"name": "MODEL", "value_or_reference_to_secret": "large-v3", "type": "plain"},
-                    {"name": "LOG_LEVEL", "value_or_reference_to_secret": "debug", "type": "plain"}
-                ]}]),
-            );
-        })
-        .await;
-
-    let body =
-        ContainerEnvVars::builder()
-            .container_name("api-0")
-            .env(vec![env_var("LOG_LEVEL", "debug", EnvVarType::Plain)]);
-    let result = client
-        .add_container_deployment_env_vars()
-        .name("whisper")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    mock.assert_async().await;
+wire_test! { add_env_vars_answers_a_listing(client)
+    expect POST "/v1/container-deployments/whisper/environment-variables", json_body(json!({
+        "container_name": "api-0",
+        "env": [{"name": "LOG_LEVEL", "value_or_reference_to_secret": "debug", "type": "plain"}]
+    }));
+    answer 201, json!([{"container_name": "api-0", "env": [
+        {"name": "MODEL", "value_or_reference_to_secret": "large-v3", "type": "plain"},
+        {"name": "LOG_LEVEL", "value_or_reference_to_secret": "debug", "type": "plain"}
+    ]}]);
+    let body = ContainerEnvVars::builder().container_name("api-0")
+        .env(vec![env_var("LOG_LEVEL", "debug", EnvVarType::Plain)]);
+    let result = client.add_container_deployment_env_vars().name("whisper").body(body).send().await.unwrap();
 
     assert_eq!(result.status(), 201);
     match result.into_inner().expect("the answer has a body") {
@@ -942,41 +652,21 @@ async fn add_env_vars_answers_a_listing() {
     }
 }
 
-#[tokio::test]
-async fn update_env_vars_answers_one_group() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(PATCH)
-                .path("/v1/container-deployments/whisper/environment-variables")
-                .json_body(json!({
-                    "container_name": "api-0",
-                    "env": [{"name": "HF_TOKEN", "value_or_reference_to_secret": "hf-token-2", "type": "secret"}]
-                }));
-            common::reply(
-                then,
-                200,
-                json!({"container_name": "api-0", "env": [
-                    {"name": "HF_TOKEN", "value_or_reference_to_secret": "hf-token-2", "type": "secret"}
-                ]}),
-            );
-        })
-        .await;
-
+wire_test! { update_env_vars_answers_one_group(client)
+    expect PATCH "/v1/container-deployments/whisper/environment-variables", json_body(json!({
+        "container_name": "api-0",
+        "env": [{"name": "HF_TOKEN", "value_or_reference_to_secret": "hf-token-2", "type": "secret"}]
+    }));
+    answer 200, json!({"container_name": "api-0", "env": [
+        {"name": "HF_TOKEN", "value_or_reference_to_secret": "hf-token-2", "type": "secret"}
+    ]});
     let body = ContainerEnvVars::builder().container_name("api-0").env(vec![env_var(
         "HF_TOKEN",
         "hf-token-2",
         EnvVarType::Secret,
     )]);
-    let result = client
-        .update_container_deployment_env_vars()
-        .name("whisper")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+    let result = client.update_container_deployment_env_vars().name("whisper").body(body)
+        .send().await.unwrap().into_inner();
 
     match result.expect("the answer has a body") {
         EnvVarsResult::ContainerEnvVarGroup(group) => {
@@ -990,30 +680,14 @@ async fn update_env_vars_answers_one_group() {
     }
 }
 
-#[tokio::test]
-async fn delete_env_vars_sends_a_json_body() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/v1/container-deployments/whisper/environment-variables")
-                .json_body(json!({"container_name": "api-0", "env": ["LOG_LEVEL", "MODEL"]}));
-            common::reply(then, 200, json!([{"container_name": "api-0", "env": []}]));
-        })
-        .await;
-
-    let body = DeleteEnvVarsRequest::builder()
-        .container_name("api-0")
+wire_test! { delete_env_vars_sends_a_json_body(client)
+    expect DELETE "/v1/container-deployments/whisper/environment-variables",
+        json_body(json!({"container_name": "api-0", "env": ["LOG_LEVEL", "MODEL"]}));
+    answer 200, json!([{"container_name": "api-0", "env": []}]);
+    let body = DeleteEnvVarsRequest::builder().container_name("api-0")
         .env(vec!["LOG_LEVEL".to_string(), "MODEL".to_string()]);
-    let result = client
-        .delete_container_deployment_env_vars()
-        .name("whisper")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert_async().await;
+    let result = client.delete_container_deployment_env_vars().name("whisper").body(body)
+        .send().await.unwrap().into_inner();
 
     match result.expect("the answer has a body") {
         EnvVarsResult::EnvVarListing(listing) => {
@@ -1025,261 +699,118 @@ async fn delete_env_vars_sends_a_json_body() {
     }
 }
 
-#[tokio::test]
-async fn list_secrets_with_unknown_type() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/secrets");
-            common::reply(
-                then,
-                200,
-                json!([
-                    {"name": "hf-token", "created_at": "2025-02-02T10:00:00Z", "secret_type": "generic"},
-                    {"name": "db-url", "created_at": "2025-02-03T11:30:00Z", "secret_type": "sealed-box"}
-                ]),
-            );
-        })
-        .await;
-
+wire_test! { list_secrets_with_unknown_type(client)
+    expect GET "/v1/secrets";
+    answer 200, json!([
+        {"name": "hf-token", "created_at": "2025-02-02T10:00:00Z", "secret_type": "generic"},
+        {"name": "db-url", "created_at": "2025-02-03T11:30:00Z", "secret_type": "sealed-box"}
+    ]);
     let secrets = client.get_secrets().send().await.unwrap().into_inner();
-    mock.assert_async().await;
 
     assert_eq!(secrets.len(), 2);
     assert_eq!(secrets[0].secret_type, Some(SecretType::Generic));
     assert_eq!(secrets[1].name, "db-url");
     assert_eq!(secrets[1].secret_type, Some(SecretType::Unknown("sealed-box".into())));
-    assert_eq!(
-        serde_json::to_value(&secrets[1]).unwrap()["secret_type"],
-        json!("sealed-box")
-    );
+    assert_eq!(serde_json::to_value(&secrets[1]).unwrap()["secret_type"], json!("sealed-box"));
 }
 
-#[tokio::test]
-async fn create_secret_answers_201_without_body() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/secrets")
-                .json_body(json!({"name": "hf-token", "value": "hf_abc123"}));
-            then.status(201);
-        })
-        .await;
-
-    let response = client
-        .create_secret()
-        .body(CreateSecretRequest::builder().name("hf-token").value("hf_abc123"))
-        .send()
-        .await
-        .unwrap();
-    mock.assert_async().await;
+wire_test! { create_secret_answers_201_without_body(client)
+    expect POST "/v1/secrets", json_body(json!({"name": "hf-token", "value": "hf_abc123"}));
+    answer_with status(201);
+    let response = client.create_secret().body(CreateSecretRequest::builder().name("hf-token").value("hf_abc123"))
+        .send().await.unwrap();
     assert_eq!(response.status(), 201);
 }
 
-#[tokio::test]
-async fn delete_secret_with_force() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/v1/secrets/hf-token")
-                .query_param("force", "true");
-            then.status(200);
-        })
-        .await;
-
-    let response = client
-        .delete_secret()
-        .name("hf-token")
-        .force(true)
-        .send()
-        .await
-        .unwrap();
-    mock.assert_async().await;
+wire_test! { delete_secret_with_force(client)
+    expect DELETE "/v1/secrets/hf-token", query_param("force", "true");
+    answer_with status(200);
+    let response = client.delete_secret().name("hf-token").force(true).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }
 
-#[tokio::test]
-async fn list_file_secrets() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/file-secrets");
-            common::reply(
-                then,
-                200,
-                json!([{"name": "tls", "created_at": "2025-01-20T08:00:00Z", "secret_type": "file-secret",
-                        "file_names": ["ca.pem", "server.key"]}]),
-            );
-        })
-        .await;
-
+wire_test! { list_file_secrets(client)
+    expect GET "/v1/file-secrets";
+    answer 200, json!([{"name": "tls", "created_at": "2025-01-20T08:00:00Z", "secret_type": "file-secret",
+    "file_names": ["ca.pem", "server.key"]}]);
     let secrets = client.get_file_secrets().send().await.unwrap().into_inner();
-    mock.assert_async().await;
 
     assert_eq!(secrets[0].name, "tls");
     assert_eq!(secrets[0].secret_type, Some(SecretType::FileSecret));
-    assert_eq!(
-        secrets[0].file_names,
-        Some(vec!["ca.pem".to_string(), "server.key".to_string()])
-    );
+    assert_eq!(secrets[0].file_names, Some(vec!["ca.pem".to_string(), "server.key".to_string()]));
 }
 
-#[tokio::test]
-async fn create_file_secret() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/file-secrets").json_body(json!({
-                "name": "tls",
-                "files": [{"file_name": "ca.pem", "base64_content": "LS0tLS1CRUdJTg=="}]
-            }));
-            then.status(201);
-        })
-        .await;
-
+wire_test! { create_file_secret(client)
+    expect POST "/v1/file-secrets", json_body(json!({
+        "name": "tls",
+        "files": [{"file_name": "ca.pem", "base64_content": "LS0tLS1CRUdJTg=="}]
+    }));
+    answer_with status(201);
     let file = SecretFile::try_from(
         SecretFile::builder()
             .file_name("ca.pem")
             .base64_content("LS0tLS1CRUdJTg=="),
     )
     .unwrap();
-    let response = client
-        .create_file_secret()
-        .body(CreateFileSecretRequest::builder().name("tls").files(vec![file]))
-        .send()
-        .await
-        .unwrap();
-    mock.assert_async().await;
+    let response = client.create_file_secret().body(CreateFileSecretRequest::builder().name("tls").files(vec![file]))
+        .send().await.unwrap();
     assert_eq!(response.status(), 201);
 }
 
-#[tokio::test]
-async fn delete_file_secret_without_force() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/v1/file-secrets/tls")
-                .query_param("force", "false");
-            then.status(204);
-        })
-        .await;
-
-    let response = client
-        .delete_file_secret()
-        .name("tls")
-        .force(false)
-        .send()
-        .await
-        .unwrap();
-    mock.assert_async().await;
+wire_test! { delete_file_secret_without_force(client)
+    expect DELETE "/v1/file-secrets/tls", query_param("force", "false");
+    answer_with status(204);
+    let response = client.delete_file_secret().name("tls").force(false).send().await.unwrap();
     assert_eq!(response.status(), 204);
 }
 
-#[tokio::test]
-async fn list_registry_credentials() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v1/container-registry-credentials");
-            common::reply(
-                then,
-                200,
-                json!([
-                    {"name": "ghcr-ci", "created_at": "2024-12-01T12:00:00Z"},
-                    {"name": "ecr-prod", "created_at": "2025-01-05T06:45:00Z", "type": "aws-ecr"}
-                ]),
-            );
-        })
-        .await;
-
+wire_test! { list_registry_credentials(client)
+    expect GET "/v1/container-registry-credentials";
+    answer 200, json!([
+        {"name": "ghcr-ci", "created_at": "2024-12-01T12:00:00Z"},
+        {"name": "ecr-prod", "created_at": "2025-01-05T06:45:00Z", "type": "aws-ecr"}
+    ]);
     let credentials = client.get_registry_credentials().send().await.unwrap().into_inner();
-    mock.assert_async().await;
 
     assert_eq!(credentials.len(), 2);
     assert_eq!(credentials[0].name, "ghcr-ci");
     assert_eq!(credentials[1].created_at.as_deref(), Some("2025-01-05T06:45:00Z"));
 }
 
-#[tokio::test]
-async fn add_registry_credentials_for_ecr() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/container-registry-credentials")
-                .json_body(json!({
-                    "name": "ecr-prod",
-                    "type": "aws-ecr",
-                    "access_key_id": "AKIAEXAMPLE",
-                    "secret_access_key": "s3cr3t",
-                    "region": "eu-north-1",
-                    "ecr_repo": "123456789012.dkr.ecr.eu-north-1.amazonaws.com/models"
-                }));
-            then.status(201);
-        })
-        .await;
-
-    let body = CreateRegistryCredentialsRequest::builder()
-        .name("ecr-prod")
-        .type_(RegistryType::AwsEcr)
-        .access_key_id("AKIAEXAMPLE".to_string())
-        .secret_access_key("s3cr3t".to_string())
-        .region("eu-north-1".to_string())
-        .ecr_repo("123456789012.dkr.ecr.eu-north-1.amazonaws.com/models".to_string());
+wire_test! { add_registry_credentials_for_ecr(client)
+    expect POST "/v1/container-registry-credentials", json_body(json!({
+        "name": "ecr-prod",
+        "type": "aws-ecr",
+        "access_key_id": "AKIAEXAMPLE",
+        "secret_access_key": "s3cr3t",
+        "region": "eu-north-1",
+        "ecr_repo": "123456789012.dkr.ecr.eu-north-1.amazonaws.com/models"
+    }));
+    answer_with status(201);
+    let body = CreateRegistryCredentialsRequest::builder().name("ecr-prod").type_(RegistryType::AwsEcr)
+        .access_key_id("AKIAEXAMPLE".to_string()).secret_access_key("s3cr3t".to_string())
+        .region("eu-north-1".to_string()).ecr_repo("123456789012.dkr.ecr.eu-north-1.amazonaws.com/models".to_string());
     let response = client.add_registry_credentials().body(body).send().await.unwrap();
-    mock.assert_async().await;
     assert_eq!(response.status(), 201);
 }
 
-#[tokio::test]
-async fn add_registry_credentials_with_an_unknown_type() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/container-registry-credentials")
-                .json_body(json!({
-                    "name": "quay-mirror",
-                    "type": "quay",
-                    "username": "robot+ci",
-                    "access_token": "tok-987"
-                }));
-            then.status(201);
-        })
-        .await;
-
-    let body = CreateRegistryCredentialsRequest::builder()
-        .name("quay-mirror")
-        .type_(RegistryType::from("quay"))
-        .username("robot+ci".to_string())
-        .access_token("tok-987".to_string());
+wire_test! { add_registry_credentials_with_an_unknown_type(client)
+    expect POST "/v1/container-registry-credentials", json_body(json!({
+        "name": "quay-mirror",
+        "type": "quay",
+        "username": "robot+ci",
+        "access_token": "tok-987"
+    }));
+    answer_with status(201);
+    let body = CreateRegistryCredentialsRequest::builder().name("quay-mirror").type_(RegistryType::from("quay"))
+        .username("robot+ci".to_string()).access_token("tok-987".to_string());
     let response = client.add_registry_credentials().body(body).send().await.unwrap();
-    mock.assert_async().await;
     assert_eq!(response.status(), 201);
 }
 
-#[tokio::test]
-async fn delete_registry_credentials_with_force() {
-    let (server, client) = common::mock_api().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(DELETE)
-                .path("/v1/container-registry-credentials/ghcr-ci")
-                .query_param("force", "true");
-            then.status(200);
-        })
-        .await;
-
-    let response = client
-        .delete_registry_credentials()
-        .name("ghcr-ci")
-        .force(true)
-        .send()
-        .await
-        .unwrap();
-    mock.assert_async().await;
+wire_test! { delete_registry_credentials_with_force(client)
+    expect DELETE "/v1/container-registry-credentials/ghcr-ci", query_param("force", "true");
+    answer_with status(200);
+    let response = client.delete_registry_credentials().name("ghcr-ci").force(true).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }

@@ -3,6 +3,7 @@
 
 pub mod local;
 pub mod logs;
+pub mod wire;
 
 use httpmock::MockServer;
 
