@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{AuthError, Credentials};
 use crate::error::{ApiError, excerpt};
-use crate::retry::{RetryPolicy, retry_after};
+use crate::retry::{Attempts, RetryPolicy, retry_after};
 
 /// The longest lifetime a token is trusted with. A longer `expires_in` counts as this, and a
 /// token whose `expires_in` is missing, zero, negative or not a number is kept this long (or
@@ -128,10 +128,9 @@ impl TokenEndpoint {
 
     async fn request_with_retries(&self, grant: Grant<'_>) -> Result<IssuedToken, AuthError> {
         let body = grant.body(&self.credentials);
-        let started = Instant::now();
-        let mut retries = 0;
+        let mut attempts = Attempts::start(&self.retry);
         loop {
-            tracing::Span::current().record("attempts", retries + 1);
+            tracing::Span::current().record("attempts", attempts.number());
             match self.attempt(&body, grant.refresh_token()).await {
                 Attempt::Done(result) => return result,
                 Attempt::Retry {
@@ -140,17 +139,16 @@ impl TokenEndpoint {
                     retry_after,
                     source,
                 } => {
-                    let Some(wait) = self.retry.next_delay(retries, retry_after, started.elapsed()) else {
+                    let Some(wait) = attempts.next_wait(retry_after) else {
                         return Err(AuthError::Unavailable {
-                            attempts: retries + 1,
+                            attempts: attempts.number(),
                             status,
                             reason,
                             source,
                         });
                     };
                     tracing::debug!(?status, %reason, ?wait, "token request failed; retrying");
-                    tokio::time::sleep(wait).await;
-                    retries += 1;
+                    attempts.sleep(wait).await;
                 }
             }
         }

@@ -14,7 +14,7 @@ use super::call::{Outgoing, Sent, decode_error};
 use super::{Call, DEFAULT_WAIT_TIMEOUT, INFERENCE_ID_HEADER, InferenceClient, InferenceResponse, InferenceStatus};
 use crate::Error;
 use crate::error::excerpt;
-use crate::retry::RetryPolicy;
+use crate::retry::Backoff;
 
 /// An inference queued with [`InferenceClient::run`], named by its id.
 ///
@@ -157,9 +157,7 @@ impl InferenceClient {
             client: self,
             inference: inference.clone(),
             timeout: DEFAULT_WAIT_TIMEOUT,
-            backoff: RetryPolicy::default()
-                .backoff(Duration::from_secs(1), Duration::from_secs(5))
-                .without_jitter(),
+            backoff: Backoff::exact(Duration::from_secs(1), Duration::from_secs(5)),
         }
     }
 
@@ -196,7 +194,7 @@ pub struct Wait<'c> {
     inference: AsyncInference,
     timeout: Duration,
     /// The pauses between polls: exponential, without jitter.
-    backoff: RetryPolicy,
+    backoff: Backoff,
 }
 
 impl Wait<'_> {
@@ -209,7 +207,7 @@ impl Wait<'_> {
     /// Sets the first pause between polls and the longest one (default 1 s and 5 s); each
     /// pause doubles the one before.
     pub fn poll_interval(mut self, first: Duration, longest: Duration) -> Self {
-        self.backoff = self.backoff.backoff(first, longest);
+        self.backoff = self.backoff.between(first, longest);
         self
     }
 }
@@ -218,7 +216,7 @@ impl Wait<'_> {
     /// The pause after poll number `polls` (from 0): the first pause, doubled each time, at most
     /// the longest; exact, so that the schedule is predictable.
     fn pause(&self, polls: u32) -> Duration {
-        self.backoff.backoff_delay(polls)
+        self.backoff.delay(polls)
     }
 }
 

@@ -4,8 +4,8 @@ use http::Extensions;
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 
-use super::RetryPolicy;
 use super::decision::{Decision, decide};
+use super::{Attempts, RetryPolicy};
 
 /// A [`reqwest_middleware::Middleware`] that retries transient failures by a [`RetryPolicy`].
 ///
@@ -48,23 +48,21 @@ impl Middleware for RetryMiddleware {
         if self.policy.is_off() {
             return next.run(request, extensions).await;
         }
-        let started = tokio::time::Instant::now();
+        let mut attempts = Attempts::start(&self.policy);
         let method = request.method().clone();
         let mut request = request;
-        let mut retries = 0;
         loop {
             let spare = crate::wire::copy_request(&request);
             let result = next.clone().run(request, extensions).await;
             let wait = match (spare, decide(&method, &result)) {
-                (Some(spare), Decision::Retry { retry_after }) => self
-                    .policy
-                    .next_delay(retries, retry_after, started.elapsed())
-                    .map(|wait| (wait, spare)),
+                (Some(spare), Decision::Retry { retry_after }) => {
+                    attempts.next_wait(retry_after).map(|wait| (wait, spare))
+                }
                 _ => None,
             };
             let Some((wait, spare)) = wait else {
-                if retries > 0 {
-                    tracing::Span::current().record("attempts", retries + 1);
+                if attempts.number() > 1 {
+                    tracing::Span::current().record("attempts", attempts.number());
                 }
                 return result;
             };
@@ -73,8 +71,7 @@ impl Middleware for RetryMiddleware {
                 Err(error) => tracing::debug!(%error, ?wait, "retrying"),
             }
             drop(result);
-            tokio::time::sleep(wait).await;
-            retries += 1;
+            attempts.sleep(wait).await;
             request = spare;
         }
     }

@@ -1,9 +1,8 @@
 //! [`RetryPolicy`]: how many retries, how far apart, for how long in all.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use retry_policies::policies::ExponentialBackoff;
-use retry_policies::{Jitter, RetryDecision, RetryPolicy as _};
+use super::backoff::Backoff;
 
 /// How transient failures are retried: at most [`max_retries`](Self::max_retries) times, within
 /// [`max_elapsed`](Self::max_elapsed) in all, waiting as the server's `Retry-After` says (capped)
@@ -29,7 +28,7 @@ use retry_policies::{Jitter, RetryDecision, RetryPolicy as _};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_retries: u32,
-    backoff: ExponentialBackoff,
+    backoff: Backoff,
     max_elapsed: Duration,
     retry_after_cap: Duration,
 }
@@ -38,19 +37,11 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_retries: 3,
-            backoff: backoff(Duration::from_millis(500), Duration::from_secs(8), Jitter::Bounded),
+            backoff: Backoff::jittered(Duration::from_millis(500), Duration::from_secs(8)),
             max_elapsed: Duration::from_secs(60),
             retry_after_cap: Duration::from_secs(30),
         }
     }
-}
-
-/// Exponential backoff with base 2 between `min` and `max` (`max` raised to `min` if lower).
-fn backoff(min: Duration, max: Duration, jitter: Jitter) -> ExponentialBackoff {
-    ExponentialBackoff::builder()
-        .retry_bounds(min, max.max(min))
-        .jitter(jitter)
-        .build_with_max_retries(u32::MAX)
 }
 
 impl RetryPolicy {
@@ -68,14 +59,14 @@ impl RetryPolicy {
     /// Sets the first wait and the longest wait of the exponential backoff (default 0.5 s and
     /// 8 s). A `max` below `min` is raised to `min`.
     pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
-        self.backoff = backoff(min, max, self.backoff.jitter);
+        self.backoff = self.backoff.between(min, max);
         self
     }
 
     /// Waits exactly the exponential value, without random jitter. Jitter spreads the retries of
     /// many clients apart; turn it off only where waits must be predictable, as in tests.
     pub fn without_jitter(mut self) -> Self {
-        self.backoff.jitter = Jitter::None;
+        self.backoff = self.backoff.without_jitter();
         self
     }
 
@@ -120,20 +111,7 @@ impl RetryPolicy {
     /// The backoff wait after `failures_so_far` failures, without a retry limit (token renewal
     /// uses it to space out attempts for as long as it must).
     pub(crate) fn backoff_delay(&self, failures_so_far: u32) -> Duration {
-        let backoff = &self.backoff;
-        if backoff.jitter == Jitter::None {
-            // Exact, so that waits on paused time are predictable to the nanosecond.
-            let exponential = backoff
-                .min_retry_interval
-                .saturating_mul(backoff.base.saturating_pow(failures_so_far));
-            return exponential.min(backoff.max_retry_interval);
-        }
-        // retry-policies draws the jittered wait and answers with a wall-clock instant.
-        let now = SystemTime::now();
-        match backoff.should_retry(now, failures_so_far) {
-            RetryDecision::Retry { execute_after } => execute_after.duration_since(now).unwrap_or_default(),
-            RetryDecision::DoNotRetry => backoff.max_retry_interval,
-        }
+        self.backoff.delay(failures_so_far)
     }
 }
 

@@ -60,7 +60,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::retry::RetryPolicy;
+use crate::retry::Backoff;
 use crate::{Client, Error};
 
 pub use action::ActionTarget;
@@ -272,10 +272,7 @@ where
         if let Some(action) = self.action.take() {
             action.await?;
         }
-        let first = self.schedule.first.max(MIN_POLL_INTERVAL);
-        let intervals = RetryPolicy::default()
-            .backoff(first, self.schedule.max)
-            .without_jitter();
+        let intervals = Backoff::exact(self.schedule.first.max(MIN_POLL_INTERVAL), self.schedule.max);
         let started = Instant::now();
         let mut reads: u32 = 0;
         loop {
@@ -303,7 +300,7 @@ where
                 });
             }
             tracing::debug!(resource = %self.resource, %status, ?waited, "still waiting");
-            tokio::time::sleep(intervals.backoff_delay(reads - 1).min(left)).await;
+            tokio::time::sleep(intervals.delay(reads - 1).min(left)).await;
         }
     }
 }
