@@ -68,15 +68,18 @@ impl Plan<'_> {
 
 /// What a caller does with the cache in `state` at `now`, when it may wait until `deadline`.
 ///
-/// The path every call takes (a token before its renewal point) is the first test.
+/// The path every call takes (a token before its renewal point) is the first arm: two
+/// comparisons, no allocation.
 #[inline]
 pub(super) fn plan(state: &State, now: Instant, deadline: Instant) -> Plan<'_> {
-    let usable = state.usable(now);
-    match (usable, &state.renewal) {
+    match (state.usable(now), &state.renewal) {
         (Some(current), _) if now < current.renew_at => Plan::Use(&current.token),
+        // Past the renewal point, before expiry.
         (Some(current), Renewal::Idle) => Plan::UseAndRenew(&current.token),
         (Some(current), Renewal::Failed { retry_at, .. }) if now >= *retry_at => Plan::UseAndRenew(&current.token),
+        // The renewal is in flight, or backing off.
         (Some(current), _) => Plan::Use(&current.token),
+        // No token, an expired one, or one the API rejected.
         (None, Renewal::Idle) => Plan::StartAndWait,
         (None, Renewal::Running) => Plan::Wait,
         (None, Renewal::Failed { retry_at, .. }) if now >= *retry_at => Plan::StartAndWait,
