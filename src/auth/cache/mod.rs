@@ -12,7 +12,11 @@
 //!   then nobody asks the source again: callers keep the still-valid token, or get the remembered
 //!   error at once when there is none.
 //!
-//! Time is `tokio::time::Instant`, so the tests below run on paused time.
+//! What a caller does is decided by [`plan::plan`], a pure function of the cache's state and the
+//! time; [`TokenCache::token`] carries the plan out. Time is `tokio::time::Instant`, so the tests
+//! below run on paused time.
+
+mod plan;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +32,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::AuthError;
 use super::token_endpoint::later;
 use crate::retry::RetryPolicy;
+use plan::{Current, Plan, Renewal, State, plan, renewal_instant};
 
 /// The default time before expiry at which a token is renewed.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -100,30 +105,6 @@ struct Shared<S> {
     state: watch::Sender<State>,
 }
 
-#[derive(Default)]
-struct State {
-    current: Option<Current>,
-    renewal: Renewal,
-    /// Renewals that failed in a row.
-    failures: u32,
-}
-
-struct Current {
-    token: Arc<AccessToken>,
-    renew_at: Instant,
-}
-
-#[derive(Default)]
-enum Renewal {
-    #[default]
-    Idle,
-    Running,
-    Failed {
-        error: AuthError,
-        retry_at: Instant,
-    },
-}
-
 impl<S: TokenSource> TokenCache<S> {
     /// A cache renewing `margin` before expiry, spacing out retries after failures by
     /// `backoff`, and letting no caller wait longer than `timeout` for a token.
@@ -152,51 +133,51 @@ impl<S: TokenSource> TokenCache<S> {
     pub(crate) async fn token(&self) -> Result<Arc<AccessToken>, AuthError> {
         // One clock read on the path every call takes: a valid token before its renewal point.
         let entered = Instant::now();
+        let deadline = later(entered, self.shared.timeout);
         let mut now = entered;
         loop {
-            if let Some(current) = &self.shared.state.borrow().current
-                && now < current.renew_at
-            {
-                return Ok(current.token.clone());
-            }
-            let deadline = later(entered, self.shared.timeout);
-            let mut start = false;
-            let mut answer = None;
-            let mut next_attempt = None;
-            self.shared.state.send_if_modified(|state| {
-                let valid = state.current.as_ref().filter(|c| now < c.token.expires_at);
-                if let Some(fresh) = valid.filter(|c| now < c.renew_at) {
-                    answer = Some(Ok(fresh.token.clone())); // renewed while we took the lock
-                    return false;
+            // Planned on a snapshot, under the read lock, which is released before any wait.
+            let then = {
+                let state = self.shared.state.borrow();
+                match plan(&state, now, deadline) {
+                    Plan::Use(token) => return Ok(token.clone()),
+                    Plan::Fail(error) => return Err(error.clone()),
+                    Plan::UseAndRenew(token) => Then::Fetch(Some(token.clone())),
+                    Plan::StartAndWait => Then::Fetch(None),
+                    Plan::Wait => Then::Wait,
+                    Plan::RetryAt(retry_at) => Then::SleepUntil(retry_at),
                 }
-                start = match &state.renewal {
-                    Renewal::Idle => true,
-                    Renewal::Running => false,
-                    Renewal::Failed { retry_at, .. } => now >= *retry_at,
-                };
-                if start {
-                    state.renewal = Renewal::Running;
+            };
+            match then {
+                Then::Fetch(token) => {
+                    if self.start_fetch(now, deadline).await {
+                        return match token {
+                            Some(token) => Ok(token),
+                            None => self.wait_for_renewal(entered, deadline).await,
+                        };
+                    }
+                    // Another caller claimed the fetch first: plan again.
                 }
-                match (valid, &state.renewal) {
-                    (Some(current), _) => answer = Some(Ok(current.token.clone())),
-                    (None, Renewal::Failed { retry_at, .. }) if *retry_at <= deadline => next_attempt = Some(*retry_at),
-                    (None, Renewal::Failed { error, .. }) => answer = Some(Err(error.clone())),
-                    (None, _) => {}
+                Then::Wait => return self.wait_for_renewal(entered, deadline).await,
+                Then::SleepUntil(retry_at) => {
+                    tokio::time::sleep_until(retry_at).await;
+                    now = Instant::now();
                 }
-                start
-            });
-            if start {
-                spawn_renewal(&self.shared).await;
             }
-            if let Some(answer) = answer {
-                return answer;
-            }
-            match next_attempt {
-                Some(due) => tokio::time::sleep_until(due).await,
-                None => return self.wait_for_renewal(entered, deadline).await,
-            }
-            now = Instant::now();
         }
+    }
+
+    /// Claims the fetch and starts it, if the plan for `now` still starts one under the write
+    /// lock (where only one caller claims it). Returns whether this caller started it.
+    async fn start_fetch(&self, now: Instant, deadline: Instant) -> bool {
+        let claimed = self
+            .shared
+            .state
+            .send_if_modified(|state| state.claim_fetch(now, deadline));
+        if claimed {
+            spawn_renewal(&self.shared).await;
+        }
+        claimed
     }
 
     async fn wait_for_renewal(&self, entered: Instant, deadline: Instant) -> Result<Arc<AccessToken>, AuthError> {
@@ -210,10 +191,10 @@ impl<S: TokenSource> TokenCache<S> {
                 });
             }
         };
-        match (&state.current, &state.renewal) {
-            (Some(current), _) if Instant::now() < current.token.expires_at => Ok(current.token.clone()),
-            (_, Renewal::Failed { error, .. }) => Err(error.clone()),
-            _ => Err(unavailable(
+        match (state.usable(Instant::now()), &state.renewal) {
+            (Some(current), _) => Ok(current.token.clone()),
+            (None, Renewal::Failed { error, .. }) => Err(error.clone()),
+            (None, _) => Err(unavailable(
                 "the token endpoint issued a token that had already expired",
             )),
         }
@@ -221,17 +202,20 @@ impl<S: TokenSource> TokenCache<S> {
 
     /// Forgets `rejected` after the API answered 401 to it, unless it was already replaced.
     pub(crate) fn discard(&self, rejected: &Arc<AccessToken>) {
-        self.shared.state.send_if_modified(|state| {
-            let is_current = state
-                .current
-                .as_ref()
-                .is_some_and(|current| Arc::ptr_eq(&current.token, rejected));
-            if is_current {
-                state.current = None;
-            }
-            is_current
-        });
+        self.shared.state.send_if_modified(|state| state.discard(rejected));
     }
+}
+
+/// The part of a [`Plan`] a caller carries out after it released the read lock, holding what it
+/// needs of the state.
+enum Then {
+    /// Start a fetch, unless another caller claims it first; then use this token, or wait for
+    /// the fetch when there is none.
+    Fetch(Option<Arc<AccessToken>>),
+    /// Wait for the fetch in flight.
+    Wait,
+    /// Sleep until the next fetch may start, then plan again.
+    SleepUntil(Instant),
 }
 
 fn unavailable(reason: &str) -> AuthError {
@@ -249,8 +233,7 @@ impl<S> Shared<S> {
         let now = Instant::now();
         self.state.send_modify(|state| match result {
             Ok(token) => {
-                let margin = self.margin.min(token.lifetime / 2);
-                let renew_at = token.expires_at.checked_sub(margin).unwrap_or(token.expires_at);
+                let renew_at = renewal_instant(token.expires_at, token.lifetime, self.margin);
                 state.current = Some(Current {
                     token: Arc::new(token),
                     renew_at,
