@@ -5,6 +5,11 @@ use std::time::{Duration, SystemTime};
 use retry_policies::policies::ExponentialBackoff;
 use retry_policies::{Jitter, RetryDecision, RetryPolicy as _};
 
+/// The longest wait a schedule gives, whatever its bounds: a year. Longer bounds are clamped to
+/// it, so that no setting can overflow the arithmetic of a wait (retry-policies multiplies the
+/// first wait and adds the wait to the wall clock without checks).
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 /// Waits that start at `first` and double after each failure (or poll), never above `max`.
 ///
 /// With jitter (retries), each wait is drawn at random between half of `first` and the
@@ -34,8 +39,10 @@ impl Backoff {
         Self::build(self.0.min_retry_interval, self.0.max_retry_interval, Jitter::None)
     }
 
-    /// Exponential with base 2 (retry-policies keeps the bounds and draws the jitter).
+    /// Exponential with base 2 (retry-policies keeps the bounds and draws the jitter), with
+    /// both bounds at most [`MAX_WAIT`].
     fn build(first: Duration, max: Duration, jitter: Jitter) -> Self {
+        let (first, max) = (first.min(MAX_WAIT), max.min(MAX_WAIT));
         Self(
             ExponentialBackoff::builder()
                 .retry_bounds(first, max.max(first))
@@ -80,7 +87,18 @@ mod tests {
         assert_eq!(delays(backoff, 5), [100 * MS, 200 * MS, 400 * MS, 500 * MS, 500 * MS]);
         assert_eq!(backoff.delay(u32::MAX), 500 * MS);
         let huge = Backoff::exact(Duration::MAX, Duration::MAX);
-        assert_eq!(huge.delay(40), Duration::MAX);
+        assert_eq!(huge.delay(40), MAX_WAIT);
+    }
+
+    #[test]
+    fn bounds_beyond_a_year_are_clamped_and_never_overflow() {
+        for first in [Duration::from_secs(1), MAX_WAIT, Duration::MAX] {
+            for so_far in [0, 1, 31, 32, 40, u32::MAX] {
+                let jittered = Backoff::jittered(first, Duration::MAX).delay(so_far);
+                assert!(jittered <= MAX_WAIT, "{first:?} {so_far}: {jittered:?}");
+                assert!(Backoff::exact(first, Duration::MAX).delay(so_far) <= MAX_WAIT);
+            }
+        }
     }
 
     #[test]
