@@ -11,8 +11,8 @@ use tracing::Instrument;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{AuthError, Credentials};
-use crate::error::{ApiError, excerpt};
 use crate::retry::{RetryPolicy, retry_after};
+use crate::types::{ApiError, excerpt};
 
 /// The longest lifetime a token is trusted with. A longer `expires_in` counts as this, and a
 /// token whose `expires_in` is missing, zero, negative or not a number is kept this long (or

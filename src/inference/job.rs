@@ -13,8 +13,8 @@ use tokio::time::Instant;
 use super::call::{Outgoing, Sent, decode_error};
 use super::{Call, DEFAULT_WAIT_TIMEOUT, INFERENCE_ID_HEADER, InferenceClient, InferenceResponse, InferenceStatus};
 use crate::Error;
-use crate::error::excerpt;
 use crate::retry::RetryPolicy;
+use crate::types::excerpt;
 
 /// An inference queued with [`InferenceClient::run`], named by its id.
 ///
