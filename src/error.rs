@@ -312,6 +312,12 @@ impl StdError for Error {
     }
 }
 
+impl From<crate::net::SetupError> for Error {
+    fn from(error: crate::net::SetupError) -> Self {
+        Self::Config(error.0)
+    }
+}
+
 impl From<AuthError> for Error {
     fn from(error: AuthError) -> Self {
         Self::Auth(error)

@@ -18,6 +18,7 @@ compile_error!(
 mod client;
 mod environment;
 mod error;
+mod net;
 mod path;
 mod transport;
 mod wire;

@@ -19,5 +19,5 @@ pub use cache::DEFAULT_REFRESH_MARGIN;
 pub use credentials::Credentials;
 pub use error::AuthError;
 pub use middleware::AuthMiddleware;
-pub(crate) use middleware::{AuthOptions, parse_api_url};
+pub(crate) use middleware::AuthOptions;
 pub use secrecy::{ExposeSecret, SecretString};

@@ -291,7 +291,7 @@ mod tests {
     fn endpoint() -> TokenEndpoint {
         TokenEndpoint {
             url: "https://api.verda.com/v1/oauth2/token".parse().unwrap(),
-            http: crate::client::http_client(None, None, None, true).unwrap(),
+            http: crate::net::http_client(None, None, None, true).unwrap(),
             credentials: Credentials::new("id", "s3cr3t-value"),
             retry: RetryPolicy::none(),
             timeout: Duration::from_secs(60),
