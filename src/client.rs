@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use reqwest_middleware::Middleware;
 
-use crate::auth::{AuthOptions, Credentials, profile};
-use crate::environment::Environment;
+use crate::auth::{AuthOptions, Credentials};
+use crate::config::{Environment, profile};
 use crate::net::{http_client, is_loopback, parse_api_url};
 use crate::retry::{RetryMiddleware, RetryPolicy};
 use crate::transport::Transport;

@@ -16,7 +16,7 @@ compile_error!(
 );
 
 mod client;
-mod environment;
+mod config;
 mod error;
 mod net;
 mod path;
@@ -58,7 +58,7 @@ mod generated {
 pub use client::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, LEGACY_BASE_URL,
 };
-pub use environment::Environment;
+pub use config::Environment;
 pub use error::Error;
 pub use generated::Client;
 /// The request builders the operation methods of [`Client`] return; each method's documentation

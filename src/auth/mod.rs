@@ -11,7 +11,6 @@ mod cache;
 mod credentials;
 mod error;
 mod middleware;
-pub(crate) mod profile;
 mod source;
 mod token_endpoint;
 
