@@ -16,6 +16,7 @@ mod requests;
 mod rules;
 mod spec;
 mod units;
+mod violation;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
