@@ -1,4 +1,36 @@
 #![doc = include_str!("../README.md")]
+//!
+//! ## Layers
+//!
+//! For contributors: which module of the crate may use which, from the bottom up. The modules of
+//! one item may use each other; any other module a module uses is named in its item, and an item
+//! names only modules above it. `crate::Client` is `generated::Client`, the client build.rs
+//! generates. The test `layers` of xtask (`cargo xtask test`) checks every `crate::` path in
+//! `src/` against this list; unit tests may use anything.
+//!
+//! - `types`, `generated::types` (uses nothing): what the API sends and receives, generated from
+//!   openapi.yaml and written by hand (open enums, ids, numbers, [`types::ApiError`]).
+//! - `net` (uses nothing): building HTTP clients, checking the URLs tokens go to, the TLS setup.
+//! - `auth::error` (uses `types`): [`auth::AuthError`], auth's own error, which [`Error`] wraps.
+//! - `error` (uses `types`, `auth::error`, `net`): [`Error`], the one error a caller matches on.
+//! - `path` (uses `types`): path parameters of the generated requests.
+//! - `wire` (uses `error`): copies of requests, body limits, media types.
+//! - `tls` (uses `net`, `error`): [`tls::configure`] for a caller's own HTTP client.
+//! - `retry` (uses `wire`): the retry policy and middleware.
+//! - `auth` (uses `types`, `net`, `auth::error`, `error`, `wire`, `retry`): tokens. It names [`Error`] as
+//!   the error of its public constructor, [`auth::AuthMiddleware::new`].
+//! - `config` (uses `auth`, `error`): where configuration comes from: [`Environment`], the CLI's
+//!   credentials file.
+//! - `client`, `transport`, `generated` (uses `types`, `generated::types`, `net`, `auth::error`,
+//!   `auth`, `error`, `path`, `wire`, `retry`, `config`): [`Client`], its builder, the operations
+//!   and the transport they share.
+//! - `pagination`, `wait` (uses `types`, `error`, `retry`, `generated`): every page or item of a
+//!   list; waiting for a status.
+//! - `lifecycle`, `capacity` (uses `types`, `error`, `generated`, `wait`): deleting what may be
+//!   gone; offers and deploying where there is room.
+//! - `inference` (uses `types`, `error`, `net`, `wire`, `retry`, `auth`, `client`): the inference
+//!   client.
+//! - `testing` (uses every module above): the test kit.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // Nothing in the library may panic on what a caller or a server sends. Unit tests, the generated

@@ -11,6 +11,8 @@ mod build_script;
 mod codegen;
 mod docs;
 mod import;
+#[cfg(test)]
+mod layers;
 mod naming;
 mod requests;
 mod rules;
