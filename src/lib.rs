@@ -26,7 +26,7 @@
 //!   and the transport they share.
 //! - `pagination`, `wait` (uses `types`, `error`, `retry`, `generated`): every page or item of a
 //!   list; waiting for a status.
-//! - `lifecycle`, `capacity` (uses `types`, `error`, `generated`, `wait`): deleting what may be
+//! - `deletion`, `capacity` (uses `types`, `error`, `generated`, `wait`): deleting what may be
 //!   gone; offers and deploying where there is room.
 //! - `inference` (uses `types`, `error`, `net`, `wire`, `retry`, `auth`, `client`): the inference
 //!   client.
@@ -57,8 +57,8 @@ mod wire;
 
 pub mod auth;
 pub mod capacity;
+pub mod deletion;
 pub mod inference;
-pub mod lifecycle;
 pub mod pagination;
 pub mod retry;
 // The test kit runs in tests, where a panic is a failed test.
