@@ -1,5 +1,26 @@
 #![doc = include_str!("../README.md")]
 //!
+//! ## Beyond the generated operations
+//!
+//! [`Client`] has a method for each operation of the API, generated from `openapi.yaml`, and
+//! these, written by hand, each group under its own heading on the page of [`Client`]:
+//!
+//! - Building a client: [`Client::builder`], [`Client::from_env`], [`Client::from_profile`],
+//!   [`Client::base_url`], [`Client::http`].
+//! - Pages ([`pagination`]): [`Client::script_pages`], [`Client::all_scripts`].
+//! - Waiting ([`wait`]): [`Client::wait_for_instance`], [`Client::wait_for_instance_gone`],
+//!   [`Client::wait_for_volume`], [`Client::wait_for_volume_gone`], [`Client::wait_for_cluster`],
+//!   [`Client::wait_for_cluster_gone`], [`Client::wait_for_container_deployment`],
+//!   [`Client::wait_for_container_deployment_gone`], [`Client::wait_for_job_deployment`],
+//!   [`Client::wait_for_job_deployment_gone`].
+//! - Acting and waiting: [`Client::instance_action_and_wait`].
+//! - Idempotent deletes ([`deletion`]): [`Client::delete_instance_if_exists`],
+//!   [`Client::delete_volume_if_exists`], [`Client::delete_container_deployment_if_exists`],
+//!   [`Client::delete_job_deployment_if_exists`].
+//! - Offers ([`capacity`]): [`Client::offers`], [`Client::cluster_offers`].
+//! - Deploying where there is room ([`capacity`]): [`Client::deploy_where_available`],
+//!   [`Client::deploy_cluster_where_available`].
+//!
 //! ## Layers
 //!
 //! For contributors: which module of the crate may use which, from the bottom up. The modules of

@@ -457,6 +457,10 @@ fn any_location() -> LocationCode {
     LocationCode::Fin03
 }
 
+/// # Deploying where there is room
+///
+/// Hand-written: a deploy that tries one offer after another until one has room (see
+/// [`crate::capacity`]).
 impl Client {
     /// Deploys an instance to the first offer with room, trying one location after another on
     /// "no capacity"; see [`DeployWhereAvailable`] for the order, the budget and how a lost
