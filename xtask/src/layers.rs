@@ -41,19 +41,24 @@ struct Module {
 
 /// Checks the library under `root` (`src/lib.rs` and everything beside it) against its layer list.
 pub fn check_dir(root: &Path) -> Result<(), Vec<String>> {
-    let mut sources = BTreeMap::new();
-    read_sources(&root.join("src"), "", &mut sources).map_err(|e| vec![format!("reading src/: {e}")])?;
+    let sources = read_sources(&root.join("src")).map_err(|e| vec![format!("reading src/: {e}")])?;
     check(&sources)
 }
 
-/// Reads every `.rs` file under `dir` into `out`, keyed by its path below `src/` (`auth/mod.rs`).
-fn read_sources(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) -> std::io::Result<()> {
+/// Every `.rs` file under `dir`, keyed by its path below it (`auth/mod.rs`).
+pub fn read_sources(dir: &Path) -> std::io::Result<BTreeMap<String, String>> {
+    let mut sources = BTreeMap::new();
+    read_tree(dir, "", &mut sources)?;
+    Ok(sources)
+}
+
+fn read_tree(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = format!("{prefix}{name}");
         if entry.file_type()?.is_dir() {
-            read_sources(&entry.path(), &format!("{path}/"), out)?;
+            read_tree(&entry.path(), &format!("{path}/"), out)?;
         } else if name.ends_with(".rs") {
             out.insert(path, std::fs::read_to_string(entry.path())?);
         }

@@ -17,6 +17,8 @@ mod naming;
 mod requests;
 mod rules;
 mod spec;
+#[cfg(test)]
+mod surface;
 mod units;
 mod violation;
 
