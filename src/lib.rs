@@ -23,10 +23,11 @@
 //!
 //! ## Layers
 //!
-//! For contributors: which module of the crate may use which, from the bottom up. The modules of
-//! one item may use each other; any other module a module uses is named in its item, and an item
-//! names only modules above it. `crate::Client` is `generated::Client`, the client build.rs
-//! generates. The test `layers` of xtask (`cargo xtask test`) checks every `crate::` path in
+//! For contributors: which module of the crate may use which. Read top to bottom, the list goes
+//! from the lowest layer to the highest. The modules of one item may use each other; a module may
+//! use another only when its item names it, and an item names only modules listed above it, so
+//! the layers form no cycle. `crate::Client` is `generated::Client`, the client build.rs writes.
+//! An xtask test (`xtask/src/layers.rs`, run by `cargo test-all`) checks every `crate::` path in
 //! `src/` against this list; unit tests may use anything.
 //!
 //! - `types`, `generated::types` (uses nothing): what the API sends and receives, generated from
@@ -38,8 +39,8 @@
 //! - `wire` (uses `error`): copies of requests, body limits, media types.
 //! - `tls` (uses `net`, `error`): [`tls::configure`] for a caller's own HTTP client.
 //! - `retry` (uses `wire`): the retry policy and middleware.
-//! - `auth` (uses `types`, `net`, `auth::error`, `error`, `wire`, `retry`): tokens. It names [`Error`] as
-//!   the error of its public constructor, [`auth::AuthMiddleware::new`].
+//! - `auth` (uses `types`, `net`, `auth::error`, `error`, `wire`, `retry`): tokens. It names
+//!   [`Error`] as the error of its public constructor, [`auth::AuthMiddleware::new`].
 //! - `config` (uses `auth`, `error`): where configuration comes from: [`Environment`], the CLI's
 //!   credentials file.
 //! - `client`, `transport`, `generated` (uses `types`, `generated::types`, `net`, `auth::error`,
