@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use reqwest_middleware::Middleware;
 
-use crate::auth::{AuthOptions, Credentials, profile};
-use crate::environment::Environment;
+use crate::auth::{AuthOptions, Credentials};
+use crate::config::{Environment, profile};
+use crate::net::{http_client, is_loopback, parse_api_url};
 use crate::retry::{RetryMiddleware, RetryPolicy};
 use crate::transport::Transport;
 use crate::{Client, Error};
@@ -17,15 +18,11 @@ pub const DEFAULT_BASE_URL: &str = "https://api.verda.com/v1";
 /// The API's base URL before the provider's rename to Verda; it serves the same API.
 pub const LEGACY_BASE_URL: &str = "https://api.datacrunch.io/v1";
 
-/// How long a whole request may take before it fails, unless set with [`ClientBuilder::timeout`].
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// The largest API answer body the client reads, unless set with
 /// [`ClientBuilder::max_body_size`]: 64 MiB, far above any answer the API sends.
 pub const DEFAULT_MAX_BODY_SIZE: usize = 64 * 1024 * 1024;
 
-/// How long connecting may take, unless set with [`ClientBuilder::connect_timeout`].
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use crate::net::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 
 /// # Building a client
 ///
@@ -336,7 +333,7 @@ impl ClientBuilder {
             .unwrap_or(DEFAULT_BASE_URL)
             .trim_end_matches('/')
             .to_owned();
-        let parsed = crate::auth::parse_api_url("base URL", &base_url, self.auth.allow_plain_http)?;
+        let parsed = parse_api_url("base URL", &base_url, self.auth.allow_plain_http)?;
 
         let http = match self.http {
             Some(http) => http,
@@ -344,7 +341,7 @@ impl ClientBuilder {
                 self.timeout,
                 self.connect_timeout,
                 self.user_agent.as_deref(),
-                crate::wire::is_loopback(&parsed),
+                is_loopback(&parsed),
             )?,
         };
 
@@ -369,33 +366,4 @@ impl ClientBuilder {
         };
         Ok(Client::new_with_client(&base_url, http, transport))
     }
-}
-
-/// The `reqwest::Client` behind a [`Client`] and its token requests: the given timeouts (or the
-/// defaults), a `User-Agent` of `[<app> ]datacrunch-rust/<version>`, the TLS stack the features
-/// choose (see `crate::tls`), no redirect followed (the API never redirects, and a followed
-/// 307/308 would re-send a secret to the `Location`), and no proxy for a `loopback` server (a
-/// proxy would see the bearer token and the secret in clear).
-pub(crate) fn http_client(
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    app_agent: Option<&str>,
-    loopback: bool,
-) -> Result<reqwest::Client, Error> {
-    let sdk_agent = concat!("datacrunch-rust/", env!("CARGO_PKG_VERSION"));
-    let user_agent = match app_agent {
-        Some(app) => format!("{app} {sdk_agent}"),
-        None => sdk_agent.to_owned(),
-    };
-    let mut builder = reqwest::Client::builder()
-        .timeout(timeout.unwrap_or(DEFAULT_TIMEOUT))
-        .connect_timeout(connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(user_agent);
-    if loopback {
-        builder = builder.no_proxy();
-    }
-    crate::tls::configure(builder)?
-        .build()
-        .map_err(|e| Error::Config(format!("HTTP client: {e}")))
 }

@@ -1,4 +1,58 @@
 #![doc = include_str!("../README.md")]
+//!
+//! ## Beyond the generated operations
+//!
+//! [`Client`] has a method for each operation of the API, generated from `openapi.yaml`, and
+//! these, written by hand, each group under its own heading on the page of [`Client`]:
+//!
+//! - Building a client: [`Client::builder`], [`Client::from_env`], [`Client::from_profile`],
+//!   [`Client::base_url`], [`Client::http`].
+//! - Pages ([`pagination`]): [`Client::script_pages`], [`Client::all_scripts`].
+//! - Waiting ([`wait`]): [`Client::wait_for_instance`], [`Client::wait_for_instance_gone`],
+//!   [`Client::wait_for_volume`], [`Client::wait_for_volume_gone`], [`Client::wait_for_cluster`],
+//!   [`Client::wait_for_cluster_gone`], [`Client::wait_for_container_deployment`],
+//!   [`Client::wait_for_container_deployment_gone`], [`Client::wait_for_job_deployment`],
+//!   [`Client::wait_for_job_deployment_gone`].
+//! - Acting and waiting: [`Client::instance_action_and_wait`].
+//! - Idempotent deletes ([`deletion`]): [`Client::delete_instance_if_exists`],
+//!   [`Client::delete_volume_if_exists`], [`Client::delete_container_deployment_if_exists`],
+//!   [`Client::delete_job_deployment_if_exists`].
+//! - Offers ([`capacity`]): [`Client::offers`], [`Client::cluster_offers`].
+//! - Deploying where there is room ([`capacity`]): [`Client::deploy_where_available`],
+//!   [`Client::deploy_cluster_where_available`].
+//!
+//! ## Layers
+//!
+//! For contributors: which module of the crate may use which. Read top to bottom, the list goes
+//! from the lowest layer to the highest. The modules of one item may use each other; a module may
+//! use another only when its item names it, and an item names only modules listed above it, so
+//! the layers form no cycle. `crate::Client` is `generated::Client`, the client build.rs writes.
+//! An xtask test (`xtask/src/layers.rs`, run by `cargo test-all`) checks every `crate::` path in
+//! `src/` against this list; unit tests may use anything.
+//!
+//! - `types`, `generated::types` (uses nothing): what the API sends and receives, generated from
+//!   openapi.yaml and written by hand (open enums, ids, numbers, [`types::ApiError`]).
+//! - `net` (uses nothing): building HTTP clients, checking the URLs tokens go to, the TLS setup.
+//! - `auth::error` (uses `types`): [`auth::AuthError`], auth's own error, which [`Error`] wraps.
+//! - `error` (uses `types`, `auth::error`, `net`): [`Error`], the one error a caller matches on.
+//! - `path` (uses `types`): path parameters of the generated requests.
+//! - `wire` (uses `error`): copies of requests, body limits, media types.
+//! - `tls` (uses `net`, `error`): [`tls::configure`] for a caller's own HTTP client.
+//! - `retry` (uses `wire`): the retry policy and middleware.
+//! - `auth` (uses `types`, `net`, `auth::error`, `error`, `wire`, `retry`): tokens. It names
+//!   [`Error`] as the error of its public constructor, [`auth::AuthMiddleware::new`].
+//! - `config` (uses `auth`, `error`): where configuration comes from: [`Environment`], the CLI's
+//!   credentials file.
+//! - `client`, `transport`, `generated` (uses `types`, `generated::types`, `net`, `auth::error`,
+//!   `auth`, `error`, `path`, `wire`, `retry`, `config`): [`Client`], its builder, the operations
+//!   and the transport they share.
+//! - `pagination`, `wait` (uses `types`, `error`, `retry`, `generated`): every page or item of a
+//!   list; waiting for a status.
+//! - `deletion`, `capacity` (uses `types`, `error`, `generated`, `wait`): deleting what may be
+//!   gone; offers and deploying where there is room.
+//! - `inference` (uses `types`, `error`, `net`, `wire`, `retry`, `auth`, `client`): the inference
+//!   client.
+//! - `testing` (uses every module above): the test kit.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // Nothing in the library may panic on what a caller or a server sends. Unit tests, the generated
@@ -16,16 +70,17 @@ compile_error!(
 );
 
 mod client;
-mod environment;
+mod config;
 mod error;
+mod net;
 mod path;
 mod transport;
 mod wire;
 
 pub mod auth;
 pub mod capacity;
+pub mod deletion;
 pub mod inference;
-pub mod lifecycle;
 pub mod pagination;
 pub mod retry;
 // The test kit runs in tests, where a panic is a failed test.
@@ -57,7 +112,7 @@ mod generated {
 pub use client::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, LEGACY_BASE_URL,
 };
-pub use environment::Environment;
+pub use config::Environment;
 pub use error::Error;
 pub use generated::Client;
 /// The request builders the operation methods of [`Client`] return; each method's documentation

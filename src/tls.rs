@@ -34,44 +34,5 @@ use crate::Error;
 /// # Ok::<(), datacrunch::Error>(())
 /// ```
 pub fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
-    #[cfg(all(
-        feature = "rustls-no-provider",
-        not(feature = "rustls-aws-lc-rs"),
-        not(feature = "native-tls")
-    ))]
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        #[cfg(feature = "rustls-ring")]
-        return Ok(builder.tls_backend_preconfigured(ring_config()?));
-        #[cfg(not(feature = "rustls-ring"))]
-        return Err(Error::Config(
-            "TLS: the feature `rustls-no-provider` needs a rustls crypto provider installed as the process \
-             default (`rustls::crypto::CryptoProvider::install_default`) before a client is built"
-                .to_owned(),
-        ));
-    }
-    Ok(builder)
-}
-
-/// What reqwest configures for rustls, with *ring* as the provider: the platform's certificate
-/// verifier, the safe default protocol versions (TLS 1.2 and 1.3), and ALPN offering HTTP/1.1,
-/// after HTTP/2 with the `http2` feature.
-#[cfg(all(
-    feature = "rustls-ring",
-    not(feature = "rustls-aws-lc-rs"),
-    not(feature = "native-tls")
-))]
-fn ring_config() -> Result<rustls::ClientConfig, Error> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .and_then(|builder| builder.with_platform_verifier())
-        .map_err(|e| Error::Config(format!("TLS: {e}")))?
-        .with_no_client_auth();
-    if cfg!(feature = "http2") {
-        config.alpn_protocols.push(b"h2".to_vec());
-    }
-    config.alpn_protocols.push(b"http/1.1".to_vec());
-    Ok(config)
+    Ok(crate::net::configure_tls(builder)?)
 }

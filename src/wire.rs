@@ -78,14 +78,6 @@ pub(crate) fn copy_request(request: &reqwest::Request) -> Option<reqwest::Reques
     Some(copy)
 }
 
-/// Whether `url`'s host is loopback (`localhost`, `127.0.0.0/8`, `[::1]`): a server on this
-/// machine, which gets plain http and is never reached through a proxy.
-pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
-    let Some(host) = url.host_str() else { return false };
-    let ip = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || ip.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
 /// The media type of a `Content-Type` value without its parameters, such as `application/json`
 /// for `application/json; charset=utf-8`. Borrowed from the header: nothing is allocated.
 pub(crate) fn media_type(content_type: Option<&HeaderValue>) -> Option<&str> {
@@ -146,7 +138,7 @@ mod tests {
 
     #[test]
     fn a_copy_is_what_try_clone_gives() {
-        let http = crate::client::http_client(None, None, None, true).unwrap();
+        let http = crate::net::http_client(None, None, None, true).unwrap();
         let requests = [
             http.get("https://api.example.com/v1/balance?x=1")
                 .header(ACCEPT, "application/json")
@@ -173,7 +165,7 @@ mod tests {
     #[test]
     fn a_streaming_body_cannot_be_copied() {
         let stream = futures_util::stream::once(async { Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"x")) });
-        let request = crate::client::http_client(None, None, None, true)
+        let request = crate::net::http_client(None, None, None, true)
             .unwrap()
             .post("https://api.example.com/v1/volumes")
             .body(reqwest::Body::wrap_stream(stream))

@@ -13,6 +13,7 @@ use super::cache::{AccessToken, DEFAULT_REFRESH_MARGIN, TokenCache};
 use super::source::OAuthSource;
 use super::token_endpoint::TokenEndpoint;
 use crate::Error;
+use crate::net::{DEFAULT_TIMEOUT, http_client, is_loopback, parse_api_url};
 use crate::retry::RetryPolicy;
 
 /// A [`reqwest_middleware::Middleware`] that authenticates requests to the API.
@@ -48,8 +49,8 @@ impl AuthMiddleware {
     /// A middleware for the API at `base_url`, using `{base_url}/oauth2/token` and a default
     /// HTTP client.
     pub fn new(credentials: Credentials, base_url: &str) -> Result<Self, Error> {
-        let loopback = reqwest::Url::parse(base_url).is_ok_and(|url| crate::wire::is_loopback(&url));
-        let http = crate::client::http_client(None, None, None, loopback)?;
+        let loopback = reqwest::Url::parse(base_url).is_ok_and(|url| is_loopback(&url));
+        let http = http_client(None, None, None, loopback)?;
         AuthOptions::default().build(credentials, base_url, http)
     }
 
@@ -86,7 +87,7 @@ pub(crate) struct AuthOptions {
     pub(crate) retry: RetryPolicy,
     pub(crate) allow_plain_http: bool,
     /// How long a token may take to arrive (the client's request timeout; default
-    /// [`crate::DEFAULT_TIMEOUT`]).
+    /// [`DEFAULT_TIMEOUT`]).
     pub(crate) timeout: Option<Duration>,
 }
 
@@ -102,7 +103,7 @@ impl AuthOptions {
             Some(url) => url,
             None => format!("{}/oauth2/token", base_url.trim_end_matches('/')),
         };
-        let timeout = self.timeout.unwrap_or(crate::DEFAULT_TIMEOUT);
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let endpoint = TokenEndpoint {
             url: parse_api_url("token URL", &token_url, self.allow_plain_http)?,
             http,
@@ -113,26 +114,6 @@ impl AuthOptions {
         let margin = self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN);
         let cache = TokenCache::new(OAuthSource::new(endpoint), margin, self.retry, timeout);
         Ok(AuthMiddleware { cache, base })
-    }
-}
-
-/// Parses a URL that tokens are sent to: `https`, or `http` only to a loopback host (such as a
-/// local test server) unless `allow_plain_http` says otherwise, so a bearer token never crosses a
-/// network in clear text.
-pub(crate) fn parse_api_url(what: &str, url: &str, allow_plain_http: bool) -> Result<reqwest::Url, Error> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
-    if parsed.host_str().is_none() {
-        return Err(Error::Config(format!("{what} {url:?} has no host")));
-    }
-    let loopback = crate::wire::is_loopback(&parsed);
-    match parsed.scheme() {
-        "https" => Ok(parsed),
-        "http" if loopback || allow_plain_http => Ok(parsed),
-        "http" => Err(Error::Config(format!(
-            "{what} {url:?} is plain http to a host that is not loopback; use https, or \
-             the builder's allow_plain_http() to send tokens unencrypted"
-        ))),
-        _ => Err(Error::Config(format!("{what} {url:?} must be an http or https URL"))),
     }
 }
 
@@ -194,29 +175,6 @@ mod tests {
             "https://api.verda.com/v1/oauth2/token",
         ] {
             assert!(!auth.applies_to(&request(theirs)), "{theirs}");
-        }
-    }
-
-    #[test]
-    fn plain_http_is_accepted_only_for_loopback_or_when_allowed() {
-        for loopback in [
-            "http://localhost:8080/v1",
-            "http://127.0.0.1/v1",
-            "http://127.1.2.3/v1",
-            "http://[::1]:9/v1",
-        ] {
-            parse_api_url("base URL", loopback, false).unwrap();
-        }
-        for remote in [
-            "http://api.example.com/v1",
-            "http://10.0.0.1/v1",
-            "http://localhost.example.com/v1",
-        ] {
-            assert!(parse_api_url("base URL", remote, false).is_err(), "{remote}");
-            parse_api_url("base URL", remote, true).unwrap();
-        }
-        for broken in ["ftp://example.com/v1", "not a url", "file:///v1"] {
-            assert!(parse_api_url("base URL", broken, true).is_err(), "{broken}");
         }
     }
 }

@@ -11,7 +11,6 @@ mod cache;
 mod credentials;
 mod error;
 mod middleware;
-pub(crate) mod profile;
 mod source;
 mod token_endpoint;
 
@@ -19,5 +18,5 @@ pub use cache::DEFAULT_REFRESH_MARGIN;
 pub use credentials::Credentials;
 pub use error::AuthError;
 pub use middleware::AuthMiddleware;
-pub(crate) use middleware::{AuthOptions, parse_api_url};
+pub(crate) use middleware::AuthOptions;
 pub use secrecy::{ExposeSecret, SecretString};

@@ -11,8 +11,8 @@ use tracing::Instrument;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{AuthError, Credentials};
-use crate::error::{ApiError, excerpt};
 use crate::retry::{Attempts, RetryPolicy, retry_after};
+use crate::types::{ApiError, excerpt};
 
 /// The longest lifetime a token is trusted with. A longer `expires_in` counts as this, and a
 /// token whose `expires_in` is missing, zero, negative or not a number is kept this long (or
@@ -289,7 +289,7 @@ mod tests {
     fn endpoint() -> TokenEndpoint {
         TokenEndpoint {
             url: "https://api.verda.com/v1/oauth2/token".parse().unwrap(),
-            http: crate::client::http_client(None, None, None, true).unwrap(),
+            http: crate::net::http_client(None, None, None, true).unwrap(),
             credentials: Credentials::new("id", "s3cr3t-value"),
             retry: RetryPolicy::none(),
             timeout: Duration::from_secs(60),

@@ -5,9 +5,11 @@
 //! arrives. Two calls cover the usual loop (list, order by price, deploy, move on when there is
 //! no room):
 //!
-//! - [`Client::offers`] (and [`Client::cluster_offers`]) lists each type in each location with
+//! - [`Client::offers`](crate::Client::offers) (and
+//!   [`Client::cluster_offers`](crate::Client::cluster_offers)) lists each type in each location with
 //!   its price per hour and whether it is available now, cheapest first, in two requests.
-//! - [`Client::deploy_where_available`] (and [`Client::deploy_cluster_where_available`]) deploys
+//! - [`Client::deploy_where_available`](crate::Client::deploy_where_available) (and
+//!   [`Client::deploy_cluster_where_available`](crate::Client::deploy_cluster_where_available)) deploys
 //!   to one offer after another until one has room, within a budget, and never leaves two
 //!   resources for one request when an answer is lost: see [`DeployWhereAvailable`].
 //!

@@ -381,6 +381,10 @@ impl<'a, T: Market> IntoFuture for Offers<'a, T> {
     }
 }
 
+/// # Offers
+///
+/// Hand-written: instance and cluster types in each location, with their prices and whether
+/// they are available now (see [`crate::capacity`]).
 impl Client {
     /// Lists instance offers: each instance type in each location, with its price and whether
     /// it is available now. See [`Offers`] for the filters and the order.

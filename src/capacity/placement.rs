@@ -9,7 +9,7 @@ use crate::types::{
     Cluster, ClusterId, ClusterStatus, ClusterType, CreateClusterRequest, DeployInstanceRequest, Instance, InstanceId,
     InstanceStatus, InstanceType, LocationCode, builder,
 };
-use crate::wait::{CLUSTER, INSTANCE, Wait};
+use crate::wait::{CLUSTER, INSTANCE, StatusWait};
 use crate::{Client, Error};
 
 mod sealed {
@@ -240,7 +240,7 @@ impl InstancePlacement {
 
     /// Waits until the instance runs, with [`Client::wait_for_instance`]; configure the wait
     /// (timeout, intervals) before awaiting it.
-    pub fn wait_until_running<'a>(&self, client: &'a Client) -> Wait<'a, Instance, InstanceStatus> {
+    pub fn wait_until_running<'a>(&self, client: &'a Client) -> StatusWait<'a, Instance, InstanceStatus> {
         client.wait_for_instance(&self.id, InstanceStatus::Running)
     }
 }
@@ -253,7 +253,7 @@ impl ClusterPlacement {
 
     /// Waits until the cluster runs, with [`Client::wait_for_cluster`]; configure the wait
     /// before awaiting it.
-    pub fn wait_until_running<'a>(&self, client: &'a Client) -> Wait<'a, Cluster, ClusterStatus> {
+    pub fn wait_until_running<'a>(&self, client: &'a Client) -> StatusWait<'a, Cluster, ClusterStatus> {
         client.wait_for_cluster(&self.id, ClusterStatus::Running)
     }
 }
@@ -457,6 +457,10 @@ fn any_location() -> LocationCode {
     LocationCode::Fin03
 }
 
+/// # Deploying where there is room
+///
+/// Hand-written: a deploy that tries one offer after another until one has room (see
+/// [`crate::capacity`]).
 impl Client {
     /// Deploys an instance to the first offer with room, trying one location after another on
     /// "no capacity"; see [`DeployWhereAvailable`] for the order, the budget and how a lost

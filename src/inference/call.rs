@@ -12,8 +12,8 @@ use tracing::Instrument;
 
 use super::InferenceClient;
 use crate::Error;
-use crate::error::excerpt;
 use crate::types::ApiError;
+use crate::types::excerpt;
 
 /// One inference request, sent when awaited: a synchronous call, a stream or an asynchronous
 /// submission, depending on the method that made it. `Out` is what awaiting it returns.

@@ -305,8 +305,8 @@ impl InferenceClientBuilder {
         authorization.set_sensitive(true);
         let default_headers = self.headers?;
 
-        let loopback = reqwest::Url::parse(self.endpoint.trim()).is_ok_and(|url| crate::wire::is_loopback(&url));
-        let http = crate::client::http_client(Some(self.timeout), None, self.user_agent.as_deref(), loopback)?;
+        let loopback = reqwest::Url::parse(self.endpoint.trim()).is_ok_and(|url| crate::net::is_loopback(&url));
+        let http = crate::net::http_client(Some(self.timeout), None, self.user_agent.as_deref(), loopback)?;
         let http = reqwest_middleware::ClientBuilder::new(http)
             .with(RetryMiddleware::new(self.retry))
             .build();

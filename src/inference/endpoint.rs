@@ -26,7 +26,7 @@ impl Endpoint {
         if trimmed.is_empty() {
             return Err(Error::Config("the inference endpoint URL is empty".into()));
         }
-        let parsed = crate::auth::parse_api_url("inference endpoint", trimmed, allow_plain_http)?;
+        let parsed = crate::net::parse_api_url("inference endpoint", trimmed, allow_plain_http)?;
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(Error::Config(format!(
                 "inference endpoint {trimmed:?} must not have a query or fragment"

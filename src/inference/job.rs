@@ -1,5 +1,5 @@
 //! Asynchronous inference: the queued call ([`AsyncInference`]), its status, its result, and
-//! [`Wait`], which polls until the result is ready.
+//! [`ResultWait`], which polls until the result is ready.
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -13,8 +13,8 @@ use tokio::time::Instant;
 use super::call::{Outgoing, Sent, decode_error};
 use super::{Call, DEFAULT_WAIT_TIMEOUT, INFERENCE_ID_HEADER, InferenceClient, InferenceResponse, InferenceStatus};
 use crate::Error;
-use crate::error::excerpt;
 use crate::retry::Backoff;
+use crate::types::excerpt;
 
 /// An inference queued with [`InferenceClient::run`], named by its id.
 ///
@@ -142,7 +142,7 @@ impl InferenceClient {
     }
 
     /// Polls an asynchronous inference until its result is ready, and returns it. Await the
-    /// returned [`Wait`], after adjusting it if need be.
+    /// returned [`ResultWait`], after adjusting it if need be.
     ///
     /// ```no_run
     /// use std::time::Duration;
@@ -152,8 +152,8 @@ impl InferenceClient {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn wait(&self, inference: &AsyncInference) -> Wait<'_> {
-        Wait {
+    pub fn wait(&self, inference: &AsyncInference) -> ResultWait<'_> {
+        ResultWait {
             client: self,
             inference: inference.clone(),
             timeout: DEFAULT_WAIT_TIMEOUT,
@@ -183,13 +183,13 @@ impl InferenceClient {
 /// [`InferenceClient::wait`], run by awaiting it.
 ///
 /// It asks for the status, then waits before asking again, 1 s at first and twice as long each
-/// time up to 5 s (see [`Wait::poll_interval`]). Once the state is no longer pending (completed,
+/// time up to 5 s (see [`ResultWait::poll_interval`]). Once the state is no longer pending (completed,
 /// or a state this SDK does not know), it asks for the result, and returns it unless the result
-/// is still not ready. After [`Wait::timeout`] (default [`DEFAULT_WAIT_TIMEOUT`]) it fails with
+/// is still not ready. After [`ResultWait::timeout`] (default [`DEFAULT_WAIT_TIMEOUT`]) it fails with
 /// [`Error::Timeout`]; the inference itself goes on.
 #[derive(Debug)]
 #[must_use = "a wait does nothing until it is awaited"]
-pub struct Wait<'c> {
+pub struct ResultWait<'c> {
     client: &'c InferenceClient,
     inference: AsyncInference,
     timeout: Duration,
@@ -197,7 +197,7 @@ pub struct Wait<'c> {
     backoff: Backoff,
 }
 
-impl Wait<'_> {
+impl ResultWait<'_> {
     /// Sets how long to wait for the result in all.
     pub fn timeout(mut self, limit: Duration) -> Self {
         self.timeout = limit;
@@ -212,7 +212,7 @@ impl Wait<'_> {
     }
 }
 
-impl Wait<'_> {
+impl ResultWait<'_> {
     /// The pause after poll number `polls` (from 0): the first pause, doubled each time, at most
     /// the longest; exact, so that the schedule is predictable.
     fn pause(&self, polls: u32) -> Duration {
@@ -220,7 +220,7 @@ impl Wait<'_> {
     }
 }
 
-impl<'c> IntoFuture for Wait<'c> {
+impl<'c> IntoFuture for ResultWait<'c> {
     type Output = Result<InferenceResponse, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'c>>;
 

@@ -55,7 +55,7 @@ use std::time::Duration;
 
 pub use call::Call;
 pub use client::{InferenceClient, InferenceClientBuilder};
-pub use job::{AsyncInference, StatusReport, Wait};
+pub use job::{AsyncInference, ResultWait, StatusReport};
 pub use response::InferenceResponse;
 pub use status::InferenceStatus;
 pub use stream::{DEFAULT_MAX_EVENT_SIZE, Event, EventStream};
@@ -64,7 +64,7 @@ pub use stream::{DEFAULT_MAX_EVENT_SIZE, Event, EventStream};
 /// [`Call::timeout`]: 300 s.
 pub const DEFAULT_INFERENCE_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// How long [`InferenceClient::wait`] waits for a result, unless set with [`Wait::timeout`]:
+/// How long [`InferenceClient::wait`] waits for a result, unless set with [`ResultWait::timeout`]:
 /// one hour.
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(3600);
 

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use super::Call;
 use super::call::{Sent, decode_error, transport_error};
 use crate::Error;
-use crate::error::excerpt;
+use crate::types::excerpt;
 
 /// The `data` that ends an LLM server's stream.
 const DONE: &str = "[DONE]";

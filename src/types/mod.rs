@@ -7,14 +7,16 @@
 //! [`CreatedId`] and [`IdList`] for ids returned as bare text, [`SingleItem`] for one-element arrays
 //! and [`Maybe`] for answers that may come without a body.
 
+mod api_error;
 mod enums;
 mod ids;
 mod numbers;
 mod open_enum;
 mod shapes;
 
-pub use crate::error::ApiError;
 pub use crate::generated::types::*;
+pub use api_error::ApiError;
+pub(crate) use api_error::excerpt;
 pub use enums::*;
 pub use ids::{ClusterId, InstanceId, SshKeyId, StartupScriptId, VolumeId};
 pub use numbers::{Decimal, FlexibleBool, InvalidDecimal, SpotFlag, WholeNumber};

@@ -6,8 +6,6 @@ use std::ops::Deref;
 use serde::de::{Deserializer, Error as _};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::VolumeId;
-
 /// The id returned by a create endpoint, however the API wrote it.
 ///
 /// `POST /instances`, `/volumes`, `/sshkeys` and `/scripts` answer with the new id as bare text;
@@ -150,16 +148,8 @@ impl<'de, T: Deserialize<'de> + From<String>> Deserialize<'de> for IdList<T> {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct VolumeActionAnswer(serde_json::Value);
 
+// `cloned_ids` is in error.rs: it answers with `Error`, a layer above the types.
 impl VolumeActionAnswer {
-    /// The ids of the volumes a clone created: from a JSON array, or one id as text; an answer
-    /// without a body has none. Any other body is [`crate::Error::Decode`].
-    pub fn cloned_ids(&self) -> Result<IdList<VolumeId>, crate::Error> {
-        IdList::deserialize(&self.0).map_err(|error| crate::Error::Decode {
-            reason: format!("not the ids of cloned volumes: {error}"),
-            body: crate::error::excerpt(self.0.to_string().as_bytes()),
-        })
-    }
-
     /// The body as it arrived (`null` when there was none).
     pub fn body(&self) -> &serde_json::Value {
         &self.0

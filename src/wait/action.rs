@@ -1,7 +1,7 @@
 //! Instance actions and what each leads to: `Client::instance_action_and_wait`.
 
 use super::goal::{Goal, Gone, Verdict};
-use super::{INSTANCE, Wait};
+use super::{INSTANCE, StatusWait};
 use crate::types::{ApiError, Instance, InstanceActionKind, InstanceId, InstanceStatus};
 use crate::{Client, Error};
 
@@ -103,11 +103,11 @@ impl Client {
         &self,
         id: &InstanceId,
         action: InstanceActionKind,
-    ) -> Result<Wait<'_, Instance, InstanceStatus, ActionTarget>, Error> {
+    ) -> Result<StatusWait<'_, Instance, InstanceStatus, ActionTarget>, Error> {
         let target = action
             .wait_target()
             .ok_or_else(|| Error::InvalidRequest(format!("no known status follows the instance action `{action}`")))?;
         let send = Box::pin(act_on_instance(self, id.clone(), action));
-        Ok(Wait::new(&INSTANCE, self, id.as_str(), target).after(send))
+        Ok(StatusWait::new(&INSTANCE, self, id.as_str(), target).after(send))
     }
 }

@@ -1,6 +1,6 @@
 //! What a wait waits for, and how one read is judged against it.
 
-use super::Lifecycle;
+use super::StatusTable;
 use crate::Error;
 use crate::types::InstanceStatus;
 
@@ -21,7 +21,7 @@ impl<T> Verdict<T> {
     }
 }
 
-/// A goal of a [`super::Wait`]. Sealed: it is only implemented here.
+/// A goal of a [`super::StatusWait`]. Sealed: it is only implemented here.
 pub trait Goal<R, S>: Send {
     /// What the wait resolves to.
     type Output;
@@ -31,7 +31,7 @@ pub trait Goal<R, S>: Send {
     fn judge(
         &self,
         read: Result<R, Error>,
-        lifecycle: &Lifecycle<R, S>,
+        table: &StatusTable<R, S>,
         resource: &str,
     ) -> Result<Verdict<Self::Output>, Error>;
 }
@@ -39,8 +39,8 @@ pub trait Goal<R, S>: Send {
 /// The goal of `Client::wait_for_*`: a status the target accepts. The wait resolves to the
 /// resource as read last.
 ///
-/// The target is one status, several ([`super::Wait::until_any_of`]) or a predicate
-/// ([`super::Wait::until`]).
+/// The target is one status, several ([`super::StatusWait::until_any_of`]) or a predicate
+/// ([`super::StatusWait::until`]).
 pub struct ReachStatus<'a, S> {
     accepts: Box<dyn Fn(&S) -> bool + Send + 'a>,
 }
@@ -59,15 +59,15 @@ impl<'a, S: PartialEq + Send + 'a> ReachStatus<'a, S> {
 fn reach<R, S: AsRef<str>>(
     read: Result<R, Error>,
     accepts: impl Fn(&S) -> bool,
-    lifecycle: &Lifecycle<R, S>,
+    table: &StatusTable<R, S>,
     resource: &str,
 ) -> Result<Verdict<R>, Error> {
     let read = read?;
-    let status = (lifecycle.status_of)(&read);
+    let status = (table.status_of)(&read);
     if accepts(status) {
         return Ok(Verdict::Reached(read));
     }
-    let unreachable = (lifecycle.unreachable)(status);
+    let unreachable = (table.unreachable)(status);
     let status = status.as_ref().to_owned();
     if unreachable {
         return Err(Error::UnreachableState {
@@ -81,12 +81,12 @@ fn reach<R, S: AsRef<str>>(
 impl<R, S: AsRef<str>> Goal<R, S> for ReachStatus<'_, S> {
     type Output = R;
 
-    fn judge(&self, read: Result<R, Error>, lifecycle: &Lifecycle<R, S>, resource: &str) -> Result<Verdict<R>, Error> {
-        reach(read, &self.accepts, lifecycle, resource)
+    fn judge(&self, read: Result<R, Error>, table: &StatusTable<R, S>, resource: &str) -> Result<Verdict<R>, Error> {
+        reach(read, &self.accepts, table, resource)
     }
 }
 
-impl<'a, R, S: PartialEq + Send + 'a> super::Wait<'a, R, S, ReachStatus<'a, S>> {
+impl<'a, R, S: PartialEq + Send + 'a> super::StatusWait<'a, R, S, ReachStatus<'a, S>> {
     /// Waits until `accepts` holds for the status instead of for the target status.
     ///
     /// ```no_run
@@ -132,13 +132,13 @@ pub struct Gone;
 impl<R, S: AsRef<str>> Goal<R, S> for Gone {
     type Output = ();
 
-    fn judge(&self, read: Result<R, Error>, lifecycle: &Lifecycle<R, S>, _: &str) -> Result<Verdict<()>, Error> {
+    fn judge(&self, read: Result<R, Error>, table: &StatusTable<R, S>, _: &str) -> Result<Verdict<()>, Error> {
         match read {
             Err(error) if error.is_not_found() => Ok(Verdict::Reached(())),
             Err(error) => Err(error),
             Ok(read) => {
-                let status = (lifecycle.status_of)(&read);
-                Ok(match (lifecycle.gone)(status) {
+                let status = (table.status_of)(&read);
+                Ok(match (table.gone)(status) {
                     true => Verdict::Reached(()),
                     false => Verdict::Pending(status.as_ref().to_owned()),
                 })
@@ -153,12 +153,12 @@ impl<R> Goal<R, InstanceStatus> for super::ActionTarget {
     fn judge(
         &self,
         read: Result<R, Error>,
-        lifecycle: &Lifecycle<R, InstanceStatus>,
+        table: &StatusTable<R, InstanceStatus>,
         resource: &str,
     ) -> Result<Verdict<Option<R>>, Error> {
         Ok(match self {
-            Self::Status(target) => reach(read, |status| status == target, lifecycle, resource)?.map(Some),
-            Self::Gone => Gone.judge(read, lifecycle, resource)?.map(|()| None),
+            Self::Status(target) => reach(read, |status| status == target, table, resource)?.map(Some),
+            Self::Gone => Gone.judge(read, table, resource)?.map(|()| None),
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Waiting until a resource reaches a state: "create, then wait until it is ready", and "act,
 //! then wait until it took effect".
 //!
-//! Every `Client::wait_for_*` method returns a [`Wait`]: configure it if you like, then `.await`
+//! Every `Client::wait_for_*` method returns a [`StatusWait`]: configure it if you like, then `.await`
 //! it. It resolves to the resource as read last.
 //!
 //! ```no_run
@@ -23,15 +23,15 @@
 //! How a wait behaves:
 //!
 //! - It reads the resource at once, then again after the poll interval, which doubles after every
-//!   read up to a maximum ([`Wait::poll_interval`], [`Wait::max_poll_interval`]).
+//!   read up to a maximum ([`StatusWait::poll_interval`], [`StatusWait::max_poll_interval`]).
 //! - It fails early with [`Error::UnreachableState`] when the resource reaches a status from which
 //!   the target can no longer be reached (table below), and with [`Error::WaitTimeout`], carrying
-//!   the status read last, once [`Wait::timeout`] has passed. A read under way is never cut short,
+//!   the status read last, once [`StatusWait::timeout`] has passed. A read under way is never cut short,
 //!   and the last read happens at the deadline.
 //! - Transient failures of a read (503, 429, lost connections) are retried by the client's
 //!   [`crate::retry::RetryPolicy`] and do not end the wait; any other error does, as it came.
 //! - Dropping the future cancels it; nothing keeps running in the background.
-//! - A long wait need not be silent: [`Wait::on_progress`] calls you after every read that has
+//! - A long wait need not be silent: [`StatusWait::on_progress`] calls you after every read that has
 //!   not reached the goal yet, with the status and the time waited so far ([`Progress`]). Each
 //!   such read is also a `tracing` event `still waiting` at DEBUG.
 //! - Creating never waits: a create call returns the new id, and waiting is a separate step, so
@@ -67,13 +67,13 @@ pub use action::ActionTarget;
 pub(crate) use action::{act_on_instance, instance_is_gone};
 use goal::{Goal, Verdict};
 pub use goal::{Gone, ReachStatus};
-use resources::Lifecycle;
+use resources::StatusTable;
 pub(crate) use resources::{CLUSTER, INSTANCE};
 
 /// The shortest poll interval a wait uses, so that a zero interval cannot flood the API.
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
 
-/// A boxed future, as the reads and actions of a [`Wait`] are stored.
+/// A boxed future, as the reads and actions of a [`StatusWait`] are stored.
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 /// Reads the resource once per call.
@@ -98,7 +98,7 @@ impl Schedule {
     }
 }
 
-/// What a wait read last, as [`Wait::on_progress`] reports it after every read that has not
+/// What a wait read last, as [`StatusWait::on_progress`] reports it after every read that has not
 /// reached the goal yet. Its `Display` is one line for a log or a terminal.
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
@@ -126,7 +126,7 @@ impl fmt::Display for Progress<'_> {
     }
 }
 
-/// The callback of [`Wait::on_progress`].
+/// The callback of [`StatusWait::on_progress`].
 type OnProgress<'a> = Box<dyn FnMut(Progress<'_>) + Send + 'a>;
 
 /// A wait until a resource reaches a goal: a status ([`ReachStatus`], from `wait_for_*`), deletion
@@ -153,8 +153,8 @@ type OnProgress<'a> = Box<dyn FnMut(Progress<'_>) + Send + 'a>;
 /// # }
 /// ```
 #[must_use = "a wait does nothing until it is awaited"]
-pub struct Wait<'a, R: 'static, S: 'static, G = ReachStatus<'a, S>> {
-    lifecycle: &'static Lifecycle<R, S>,
+pub struct StatusWait<'a, R: 'static, S: 'static, G = ReachStatus<'a, S>> {
+    table: &'static StatusTable<R, S>,
     resource: String,
     read: Read<'a, R>,
     goal: G,
@@ -163,26 +163,26 @@ pub struct Wait<'a, R: 'static, S: 'static, G = ReachStatus<'a, S>> {
     on_progress: Option<OnProgress<'a>>,
 }
 
-impl<R, S, G> fmt::Debug for Wait<'_, R, S, G> {
+impl<R, S, G> fmt::Debug for StatusWait<'_, R, S, G> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Wait")
+        f.debug_struct("StatusWait")
             .field("resource", &self.resource)
             .field("schedule", &self.schedule)
             .finish_non_exhaustive()
     }
 }
 
-impl<'a, R, S, G> Wait<'a, R, S, G> {
-    /// A wait for the resource `id` of the kind `lifecycle` describes.
-    fn new(lifecycle: &'static Lifecycle<R, S>, client: &'a Client, id: &str, goal: G) -> Self {
-        let resource = format!("{} {id}", lifecycle.kind);
+impl<'a, R, S, G> StatusWait<'a, R, S, G> {
+    /// A wait for the resource `id` of the kind `table` describes.
+    fn new(table: &'static StatusTable<R, S>, client: &'a Client, id: &str, goal: G) -> Self {
+        let resource = format!("{} {id}", table.kind);
         let id = id.to_owned();
         Self {
-            lifecycle,
+            table,
             resource,
-            read: Box::new(move || (lifecycle.read)(client, &id)),
+            read: Box::new(move || (table.read)(client, &id)),
             goal,
-            schedule: lifecycle.schedule,
+            schedule: table.schedule,
             action: None,
             on_progress: None,
         }
@@ -262,7 +262,7 @@ impl<'a, R, S, G> Wait<'a, R, S, G> {
     }
 }
 
-impl<'a, R, S, G> Wait<'a, R, S, G>
+impl<'a, R, S, G> StatusWait<'a, R, S, G>
 where
     S: AsRef<str>,
     G: Goal<R, S>,
@@ -277,7 +277,7 @@ where
         let mut reads: u32 = 0;
         loop {
             let read = (self.read)().await;
-            let status = match self.goal.judge(read, self.lifecycle, &self.resource)? {
+            let status = match self.goal.judge(read, self.table, &self.resource)? {
                 Verdict::Reached(output) => return Ok(output),
                 Verdict::Pending(status) => status,
             };
@@ -305,7 +305,7 @@ where
     }
 }
 
-impl<'a, R, S, G> IntoFuture for Wait<'a, R, S, G>
+impl<'a, R, S, G> IntoFuture for StatusWait<'a, R, S, G>
 where
     R: Send + 'a,
     S: AsRef<str> + 'a,

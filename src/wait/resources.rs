@@ -5,7 +5,7 @@ use std::future::Future;
 
 use progenitor_client::ResponseValue;
 
-use super::{BoxFuture, Gone, ReachStatus, Schedule, Wait};
+use super::{BoxFuture, Gone, ReachStatus, Schedule, StatusWait};
 use crate::types::{
     Cluster, ClusterId, ClusterStatus, DeploymentStatus, DeploymentStatusInfo, Instance, InstanceId, InstanceStatus,
     JobDeploymentStatus, JobStatus, Volume, VolumeId, VolumeStatus,
@@ -13,7 +13,7 @@ use crate::types::{
 use crate::{Client, Error};
 
 /// The facts a wait needs about one kind of resource (public only to the sealed [`super::goal::Goal`]).
-pub struct Lifecycle<R, S> {
+pub struct StatusTable<R, S> {
     /// How errors and logs name it, such as `instance`.
     pub(crate) kind: &'static str,
     /// Its status.
@@ -29,7 +29,7 @@ pub struct Lifecycle<R, S> {
 }
 
 /// Instances: the provider's CLI polls every 5 s and gives up after 5 min.
-pub(crate) static INSTANCE: Lifecycle<Instance, InstanceStatus> = Lifecycle {
+pub(crate) static INSTANCE: StatusTable<Instance, InstanceStatus> = StatusTable {
     kind: "instance",
     status_of: |instance| &instance.status,
     unreachable: |status| {
@@ -42,7 +42,7 @@ pub(crate) static INSTANCE: Lifecycle<Instance, InstanceStatus> = Lifecycle {
 };
 
 /// Volumes are ready within seconds.
-static VOLUME: Lifecycle<Volume, VolumeStatus> = Lifecycle {
+static VOLUME: StatusTable<Volume, VolumeStatus> = StatusTable {
     kind: "volume",
     status_of: |volume| &volume.status,
     unreachable: |status| matches!(status, VolumeStatus::Deleted | VolumeStatus::Canceled),
@@ -52,7 +52,7 @@ static VOLUME: Lifecycle<Volume, VolumeStatus> = Lifecycle {
 };
 
 /// Clusters: the provider's SDK waits up to 900 s, polling from 1 s doubling to 10 s.
-pub(crate) static CLUSTER: Lifecycle<Cluster, ClusterStatus> = Lifecycle {
+pub(crate) static CLUSTER: StatusTable<Cluster, ClusterStatus> = StatusTable {
     kind: "cluster",
     status_of: |cluster| &cluster.status,
     unreachable: |status| matches!(status, ClusterStatus::Error | ClusterStatus::Discontinued),
@@ -63,7 +63,7 @@ pub(crate) static CLUSTER: Lifecycle<Cluster, ClusterStatus> = Lifecycle {
 
 /// Container deployments: no status is final (a paused deployment resumes, an unhealthy one
 /// recovers); the provider's Terraform provider polls every 10 s for 300 s.
-static CONTAINER_DEPLOYMENT: Lifecycle<DeploymentStatusInfo, DeploymentStatus> = Lifecycle {
+static CONTAINER_DEPLOYMENT: StatusTable<DeploymentStatusInfo, DeploymentStatus> = StatusTable {
     kind: "container deployment",
     status_of: |info| &info.status,
     unreachable: |_| false,
@@ -73,7 +73,7 @@ static CONTAINER_DEPLOYMENT: Lifecycle<DeploymentStatusInfo, DeploymentStatus> =
 };
 
 /// Job deployments: `terminating` leads only to deletion.
-static JOB_DEPLOYMENT: Lifecycle<JobDeploymentStatus, JobStatus> = Lifecycle {
+static JOB_DEPLOYMENT: StatusTable<JobDeploymentStatus, JobStatus> = StatusTable {
     kind: "job deployment",
     status_of: |info| &info.status,
     unreachable: |status| *status == JobStatus::Terminating,
@@ -102,8 +102,12 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn wait_for_instance(&self, id: &InstanceId, target: InstanceStatus) -> Wait<'_, Instance, InstanceStatus> {
-        Wait::new(&INSTANCE, self, id.as_str(), ReachStatus::any_of([target]))
+    pub fn wait_for_instance(
+        &self,
+        id: &InstanceId,
+        target: InstanceStatus,
+    ) -> StatusWait<'_, Instance, InstanceStatus> {
+        StatusWait::new(&INSTANCE, self, id.as_str(), ReachStatus::any_of([target]))
     }
 
     /// Waits until the instance `id` is deleted: it answers 404, `discontinued` or `notfound`.
@@ -114,8 +118,8 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn wait_for_instance_gone(&self, id: &InstanceId) -> Wait<'_, Instance, InstanceStatus, Gone> {
-        Wait::new(&INSTANCE, self, id.as_str(), Gone)
+    pub fn wait_for_instance_gone(&self, id: &InstanceId) -> StatusWait<'_, Instance, InstanceStatus, Gone> {
+        StatusWait::new(&INSTANCE, self, id.as_str(), Gone)
     }
 
     /// Waits until the volume `id` has the status `target` (see [`crate::wait`]).
@@ -128,8 +132,8 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn wait_for_volume(&self, id: &VolumeId, target: VolumeStatus) -> Wait<'_, Volume, VolumeStatus> {
-        Wait::new(&VOLUME, self, id.as_str(), ReachStatus::any_of([target]))
+    pub fn wait_for_volume(&self, id: &VolumeId, target: VolumeStatus) -> StatusWait<'_, Volume, VolumeStatus> {
+        StatusWait::new(&VOLUME, self, id.as_str(), ReachStatus::any_of([target]))
     }
 
     /// Waits until the volume `id` is deleted: it answers 404 or `deleted` (in the trash).
@@ -140,8 +144,8 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn wait_for_volume_gone(&self, id: &VolumeId) -> Wait<'_, Volume, VolumeStatus, Gone> {
-        Wait::new(&VOLUME, self, id.as_str(), Gone)
+    pub fn wait_for_volume_gone(&self, id: &VolumeId) -> StatusWait<'_, Volume, VolumeStatus, Gone> {
+        StatusWait::new(&VOLUME, self, id.as_str(), Gone)
     }
 
     /// Waits until the cluster `id` has the status `target` (see [`crate::wait`]).
@@ -154,8 +158,8 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn wait_for_cluster(&self, id: &ClusterId, target: ClusterStatus) -> Wait<'_, Cluster, ClusterStatus> {
-        Wait::new(&CLUSTER, self, id.as_str(), ReachStatus::any_of([target]))
+    pub fn wait_for_cluster(&self, id: &ClusterId, target: ClusterStatus) -> StatusWait<'_, Cluster, ClusterStatus> {
+        StatusWait::new(&CLUSTER, self, id.as_str(), ReachStatus::any_of([target]))
     }
 
     /// Waits until the cluster `id` is deleted: it answers 404 or `discontinued`.
@@ -166,8 +170,8 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn wait_for_cluster_gone(&self, id: &ClusterId) -> Wait<'_, Cluster, ClusterStatus, Gone> {
-        Wait::new(&CLUSTER, self, id.as_str(), Gone)
+    pub fn wait_for_cluster_gone(&self, id: &ClusterId) -> StatusWait<'_, Cluster, ClusterStatus, Gone> {
+        StatusWait::new(&CLUSTER, self, id.as_str(), Gone)
     }
 
     /// Waits until the container deployment `name` has the status `target`, as its status
@@ -185,8 +189,8 @@ impl Client {
         &self,
         name: &str,
         target: DeploymentStatus,
-    ) -> Wait<'_, DeploymentStatusInfo, DeploymentStatus> {
-        Wait::new(&CONTAINER_DEPLOYMENT, self, name, ReachStatus::any_of([target]))
+    ) -> StatusWait<'_, DeploymentStatusInfo, DeploymentStatus> {
+        StatusWait::new(&CONTAINER_DEPLOYMENT, self, name, ReachStatus::any_of([target]))
     }
 
     /// Waits until the container deployment `name` is deleted: its status endpoint answers 404.
@@ -201,8 +205,8 @@ impl Client {
     pub fn wait_for_container_deployment_gone(
         &self,
         name: &str,
-    ) -> Wait<'_, DeploymentStatusInfo, DeploymentStatus, Gone> {
-        Wait::new(&CONTAINER_DEPLOYMENT, self, name, Gone)
+    ) -> StatusWait<'_, DeploymentStatusInfo, DeploymentStatus, Gone> {
+        StatusWait::new(&CONTAINER_DEPLOYMENT, self, name, Gone)
     }
 
     /// Waits until the job deployment `name` has the status `target`, as its status endpoint
@@ -217,8 +221,12 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn wait_for_job_deployment(&self, name: &str, target: JobStatus) -> Wait<'_, JobDeploymentStatus, JobStatus> {
-        Wait::new(&JOB_DEPLOYMENT, self, name, ReachStatus::any_of([target]))
+    pub fn wait_for_job_deployment(
+        &self,
+        name: &str,
+        target: JobStatus,
+    ) -> StatusWait<'_, JobDeploymentStatus, JobStatus> {
+        StatusWait::new(&JOB_DEPLOYMENT, self, name, ReachStatus::any_of([target]))
     }
 
     /// Waits until the job deployment `name` is deleted: its status endpoint answers 404.
@@ -229,7 +237,7 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn wait_for_job_deployment_gone(&self, name: &str) -> Wait<'_, JobDeploymentStatus, JobStatus, Gone> {
-        Wait::new(&JOB_DEPLOYMENT, self, name, Gone)
+    pub fn wait_for_job_deployment_gone(&self, name: &str) -> StatusWait<'_, JobDeploymentStatus, JobStatus, Gone> {
+        StatusWait::new(&JOB_DEPLOYMENT, self, name, Gone)
     }
 }

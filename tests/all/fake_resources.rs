@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use datacrunch::lifecycle::Deletion;
+use datacrunch::deletion::Deletion;
 use datacrunch::retry::RetryPolicy;
 use datacrunch::testing::FakeApi;
 use datacrunch::types::{

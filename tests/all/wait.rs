@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::Router;
 use common::local::{Reply, Script, serve};
-use datacrunch::lifecycle::Deletion;
+use datacrunch::deletion::Deletion;
 use datacrunch::retry::RetryPolicy;
 use datacrunch::types::{
     ClusterId, ClusterStatus, DeploymentStatus, Instance, InstanceActionKind, InstanceId, InstanceStatus, JobStatus,

@@ -6,8 +6,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::Value;
 
-use crate::rules::{Rule, TYPE_EXTENSION, Violation};
+use crate::build_script::TYPE_EXTENSION;
 use crate::spec::{self, Operation};
+use crate::violation::{Rule, Violation};
 
 /// Field names that may be `required` in any schema an answer uses: what identifies the object.
 pub const IDENTITY_FIELDS: &[&str] = &["id", "name", "key", "code", "instanceId"];

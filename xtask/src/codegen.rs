@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::rules::{self, Rule, Violation};
-use crate::{build_script, docs, import, spec};
+use crate::violation::{Rule, Violation};
+use crate::{build_script, docs, import, rules, spec};
 
 /// The spec, relative to the workspace root.
 pub const OPENAPI_YAML: &str = "openapi.yaml";

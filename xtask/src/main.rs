@@ -11,11 +11,16 @@ mod build_script;
 mod codegen;
 mod docs;
 mod import;
+#[cfg(test)]
+mod layers;
 mod naming;
 mod requests;
 mod rules;
 mod spec;
+#[cfg(test)]
+mod surface;
 mod units;
+mod violation;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::rules::{Rule, TYPE_EXTENSION, Violation};
+use crate::build_script::TYPE_EXTENSION;
 use crate::spec::{self, Operation};
+use crate::violation::{Rule, Violation};
 
 /// Request fields the official SDKs always send, with where they do: `(schema, field, evidence)`. Each must
 /// be `required` or declare a `default` (build.rs makes a field with a default always part of the body).

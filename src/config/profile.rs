@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use super::Credentials;
+use super::Environment;
 use crate::Error;
-use crate::environment::Environment;
+use crate::auth::Credentials;
 
 /// A profile read from the credentials file.
 #[derive(Debug)]

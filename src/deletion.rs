@@ -1,9 +1,9 @@
-//! Opt-in lifecycle helpers: deletes that treat "already gone" as success, so that cleanup code
+//! Opt-in deletes that treat "already gone" as success, so that cleanup code
 //! can run twice, or after someone else cleaned up.
 //!
 //! ```no_run
 //! # async fn run(client: datacrunch::Client, id: datacrunch::types::VolumeId) -> Result<(), datacrunch::Error> {
-//! use datacrunch::lifecycle::Deletion;
+//! use datacrunch::deletion::Deletion;
 //!
 //! match client.delete_volume_if_exists(&id).await? {
 //!     Deletion::Deleted => println!("deleted {id}"),
@@ -37,7 +37,7 @@ fn deletion<T>(result: Result<T, Error>) -> Result<Deletion, Error> {
 
 /// # Idempotent deletes
 ///
-/// Hand-written: deletes that treat "already gone" as success (see [`crate::lifecycle`]).
+/// Hand-written: deletes that treat "already gone" as success (see [`crate::deletion`]).
 impl Client {
     /// Deletes the instance `id` (with its OS volume, as the `delete` action does), or finds it
     /// already deleted: the API answers 404, or 403 while the instance reads as 404,
