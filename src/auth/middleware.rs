@@ -14,6 +14,7 @@ use super::source::OAuthSource;
 use super::token_endpoint::TokenEndpoint;
 use crate::Error;
 use crate::retry::RetryPolicy;
+use crate::wire::SpareRequest;
 
 /// A [`reqwest_middleware::Middleware`] that authenticates requests to the API.
 ///
@@ -140,20 +141,42 @@ pub(crate) fn parse_api_url(what: &str, url: &str, allow_plain_http: bool) -> Re
 impl Middleware for AuthMiddleware {
     async fn handle(
         &self,
-        mut request: Request,
+        request: Request,
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
         if !self.applies_to(&request) {
             return next.run(request, extensions).await;
         }
-        let replay = crate::wire::copy_request(&request);
+        // The copy to replay after a 401: the one a retry layer further out lent, or our own.
+        let lent = SpareRequest::borrow(extensions, &request);
+        let own = match lent {
+            Some(_) => None,
+            None => crate::wire::copy_request(&request),
+        };
+        let result = self.send(request, own, lent.as_ref(), extensions, next).await;
+        SpareRequest::give_back(extensions, lent);
+        result
+    }
+}
+
+impl AuthMiddleware {
+    /// Sends `request` with the current token; after a 401, renews the token and sends once more
+    /// `own`, or a copy of `lent` (a spare that the layer which lent it may still need).
+    async fn send(
+        &self,
+        mut request: Request,
+        own: Option<Request>,
+        lent: Option<&Request>,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<Response> {
         let token = self.authorize(&mut request).await?;
         let response = next.clone().run(request, extensions).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
-        let Some(mut replay) = replay else {
+        let Some(mut replay) = own.or_else(|| lent.and_then(crate::wire::copy_request)) else {
             tracing::debug!("API answered 401; the request body cannot be replayed");
             return Ok(response);
         };
