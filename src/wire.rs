@@ -1,6 +1,5 @@
 //! How requests and responses look on the wire, for every layer that handles them: copying a
-//! request to send it again (and sharing that copy between layers), and reading a response's
-//! media type.
+//! request to send it again, and reading a response's media type.
 
 use bytes::Bytes;
 use futures_util::{StreamExt, stream};
@@ -77,78 +76,6 @@ pub(crate) fn copy_request(request: &reqwest::Request) -> Option<reqwest::Reques
         *copy.timeout_mut() = Some(*timeout);
     }
     Some(copy)
-}
-
-/// A spare copy of a request, lent through the call's [`http::Extensions`] by the layer that made
-/// it (the retry layer) to the layers nearer the network (the auth layer's replay after a 401),
-/// so that one copy per call serves both.
-///
-/// Each layer still works alone and in any order: a layer that finds no spare, or one that is not
-/// a copy of the request it received (a middleware in between changed it), copies the request
-/// itself, as it would without this. Only this crate can name the type, so no other middleware
-/// reads or replaces it.
-#[derive(Debug)]
-pub(crate) struct SpareRequest(Option<reqwest::Request>);
-
-impl Clone for SpareRequest {
-    /// Another copy (`http::Extensions` holds only `Clone` values; the SDK never clones them).
-    fn clone(&self) -> Self {
-        Self(self.0.as_ref().and_then(copy_request))
-    }
-}
-
-impl SpareRequest {
-    /// Lends `spare` to the layers after this one; returns the spare a layer further out lent,
-    /// which [`SpareRequest::take_back`] puts back.
-    pub(crate) fn lend(extensions: &mut http::Extensions, spare: Option<reqwest::Request>) -> Option<SpareRequest> {
-        extensions.insert(SpareRequest(spare))
-    }
-
-    /// Takes back the spare [`SpareRequest::lend`] lent, putting back `outer`, the one it returned.
-    pub(crate) fn take_back(
-        extensions: &mut http::Extensions,
-        outer: Option<SpareRequest>,
-    ) -> Option<reqwest::Request> {
-        let lent = match outer {
-            Some(outer) => extensions.insert(outer),
-            None => extensions.remove::<SpareRequest>(),
-        };
-        lent.and_then(|spare| spare.0)
-    }
-
-    /// Borrows the spare a layer further out lent, when it is a copy of `request` (the same
-    /// method, URL, version, timeout, headers and body bytes); [`SpareRequest::give_back`]
-    /// returns it before this layer returns.
-    pub(crate) fn borrow(extensions: &mut http::Extensions, request: &reqwest::Request) -> Option<reqwest::Request> {
-        let slot = &mut extensions.get_mut::<SpareRequest>()?.0;
-        if slot.as_ref().is_some_and(|spare| same_request(spare, request)) {
-            slot.take()
-        } else {
-            None
-        }
-    }
-
-    /// Returns a spare that [`SpareRequest::borrow`] borrowed.
-    pub(crate) fn give_back(extensions: &mut http::Extensions, spare: Option<reqwest::Request>) {
-        if let (Some(slot), Some(spare)) = (extensions.get_mut::<SpareRequest>(), spare) {
-            slot.0 = Some(spare);
-        }
-    }
-}
-
-/// Whether `a` and `b` send the same: method, URL, version, timeout, headers and body bytes (a
-/// streamed body is never the same as anything).
-fn same_request(a: &reqwest::Request, b: &reqwest::Request) -> bool {
-    fn bytes(request: &reqwest::Request) -> Option<Option<&[u8]>> {
-        request.body().map(reqwest::Body::as_bytes)
-    }
-    a.method() == b.method()
-        && a.url() == b.url()
-        && a.version() == b.version()
-        && a.timeout() == b.timeout()
-        && bytes(a) == bytes(b)
-        && !matches!(bytes(a), Some(None))
-        && a.headers() == b.headers()
 }
 
 /// Whether `url`'s host is loopback (`localhost`, `127.0.0.0/8`, `[::1]`): a server on this

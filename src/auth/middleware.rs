@@ -14,7 +14,6 @@ use super::source::OAuthSource;
 use super::token_endpoint::TokenEndpoint;
 use crate::Error;
 use crate::retry::RetryPolicy;
-use crate::wire::SpareRequest;
 
 /// A [`reqwest_middleware::Middleware`] that authenticates requests to the API.
 ///
@@ -141,42 +140,20 @@ pub(crate) fn parse_api_url(what: &str, url: &str, allow_plain_http: bool) -> Re
 impl Middleware for AuthMiddleware {
     async fn handle(
         &self,
-        request: Request,
+        mut request: Request,
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
         if !self.applies_to(&request) {
             return next.run(request, extensions).await;
         }
-        // The copy to replay after a 401: the one a retry layer further out lent, or our own.
-        let lent = SpareRequest::borrow(extensions, &request);
-        let own = match lent {
-            Some(_) => None,
-            None => crate::wire::copy_request(&request),
-        };
-        let result = self.send(request, own, lent.as_ref(), extensions, next).await;
-        SpareRequest::give_back(extensions, lent);
-        result
-    }
-}
-
-impl AuthMiddleware {
-    /// Sends `request` with the current token; after a 401, renews the token and sends once more
-    /// `own`, or a copy of `lent` (a spare that the layer which lent it may still need).
-    async fn send(
-        &self,
-        mut request: Request,
-        own: Option<Request>,
-        lent: Option<&Request>,
-        extensions: &mut Extensions,
-        next: Next<'_>,
-    ) -> reqwest_middleware::Result<Response> {
+        let replay = crate::wire::copy_request(&request);
         let token = self.authorize(&mut request).await?;
         let response = next.clone().run(request, extensions).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
-        let Some(mut replay) = own.or_else(|| lent.and_then(crate::wire::copy_request)) else {
+        let Some(mut replay) = replay else {
             tracing::debug!("API answered 401; the request body cannot be replayed");
             return Ok(response);
         };

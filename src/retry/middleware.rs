@@ -6,7 +6,6 @@ use reqwest_middleware::{Middleware, Next};
 
 use super::RetryPolicy;
 use super::decision::{Decision, decide};
-use crate::wire::SpareRequest;
 
 /// A [`reqwest_middleware::Middleware`] that retries transient failures by a [`RetryPolicy`].
 ///
@@ -54,11 +53,8 @@ impl Middleware for RetryMiddleware {
         let mut request = request;
         let mut retries = 0;
         loop {
-            // Lent to the layers after this one (the auth layer replays a 401 with it), taken back
-            // for a retry.
-            let outer = SpareRequest::lend(extensions, crate::wire::copy_request(&request));
+            let spare = crate::wire::copy_request(&request);
             let result = next.clone().run(request, extensions).await;
-            let spare = SpareRequest::take_back(extensions, outer);
             let wait = match (spare, decide(&method, &result)) {
                 (Some(spare), Decision::Retry { retry_after }) => self
                     .policy
