@@ -322,15 +322,17 @@ impl reqwest_middleware::Middleware for Tag {
     }
 }
 
+/// Puts the retry layer and the given auth layer (and in one case [`Tag`] between them) on a
+/// middleware stack, in some order.
+type Stack =
+    fn(reqwest_middleware::ClientBuilder, datacrunch::auth::AuthMiddleware) -> reqwest_middleware::ClientBuilder;
+
 #[tokio::test(start_paused = true)]
 async fn the_retry_and_auth_layers_resend_the_same_request_in_any_stack_order() {
     use datacrunch::auth::{AuthMiddleware, Credentials};
     use datacrunch::retry::RetryMiddleware;
 
-    let stacks: [(
-        &str,
-        fn(reqwest_middleware::ClientBuilder, AuthMiddleware) -> reqwest_middleware::ClientBuilder,
-    ); 3] = [
+    let stacks: [(&str, Stack); 3] = [
         ("retry, then auth (the client's order)", |stack, auth| {
             stack.with(RetryMiddleware::new(predictable())).with(auth)
         }),
