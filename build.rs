@@ -802,7 +802,7 @@ fn wrap_send(generated: &mut syn::ImplItemFn) -> Result<syn::ImplItemFn, String>
     generated.attrs.retain(|attr| !attr.path().is_ident("doc"));
     generated.vis = syn::Visibility::Inherited;
     generated.sig.ident = quote::format_ident!("{UNWRAPPED_SEND}");
-    let body = guard_path_segments(quote::ToTokens::to_token_stream(&generated.block));
+    let body = rewrite_send_body(quote::ToTokens::to_token_stream(&generated.block));
     generated.block = syn::parse2(body).map_err(|e| format!("rewritten `send` body does not parse: {e}"))?;
     let unwrapped = quote::format_ident!("{UNWRAPPED_SEND}");
     let convert = if answers_created_id(&success) {
@@ -840,8 +840,10 @@ fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
 }
 
 /// Replaces `encode_path(args)` with `crate::path::encode_segment(args)?`, also inside macro
-/// invocations such as `format!`, whose arguments syn keeps as plain tokens.
-fn guard_path_segments(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+/// invocations such as `format!`, whose arguments syn keeps as plain tokens; and
+/// `ResponseValue::from_response` with `crate::transport::decode_answer`, the same decoding
+/// without a copy of the answer's headers.
+fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     use proc_macro2::TokenTree;
     let mut out = Vec::new();
     let mut tokens = tokens.into_iter().peekable();
@@ -849,14 +851,23 @@ fn guard_path_segments(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenSt
         match token {
             TokenTree::Ident(ident) if ident == "encode_path" => match tokens.peek() {
                 Some(TokenTree::Group(args)) if args.delimiter() == proc_macro2::Delimiter::Parenthesis => {
-                    let args = guard_path_segments(args.stream());
+                    let args = rewrite_send_body(args.stream());
                     tokens.next();
                     out.extend(quote::quote!(crate::path::encode_segment(#args)?));
                 }
                 _ => out.push(TokenTree::Ident(ident)),
             },
+            TokenTree::Ident(ident) if ident == "ResponseValue" => {
+                let ahead: Vec<String> = tokens.clone().take(3).map(|token| token.to_string()).collect();
+                if ahead == [":", ":", "from_response"] {
+                    tokens.nth(2);
+                    out.extend(quote::quote!(crate::transport::decode_answer));
+                } else {
+                    out.push(TokenTree::Ident(ident));
+                }
+            }
             TokenTree::Group(group) => {
-                let mut rewritten = proc_macro2::Group::new(group.delimiter(), guard_path_segments(group.stream()));
+                let mut rewritten = proc_macro2::Group::new(group.delimiter(), rewrite_send_body(group.stream()));
                 rewritten.set_span(group.span());
                 out.push(TokenTree::Group(rewritten));
             }

@@ -271,7 +271,33 @@ fn selected(label: &str) -> bool {
     std::env::var("BENCH_FILTER").map_or(true, |filter| label.contains(&filter))
 }
 
+/// `BENCH_CALLS=N`: `N` calls of each selected call (`BENCH_FILTER`) by the client `BENCH_SIDE`
+/// names (`sdk` by default), one after another on a current-thread runtime, after 100 calls of
+/// warm-up. Nothing is timed: run under `valgrind --tool=callgrind` with two values of `N`, the
+/// difference of the instruction counts divided by the difference of `N` is the client's
+/// instructions per call (the server, in its own process, is not counted).
+fn count_calls(server: &Server, calls: usize) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let side = match std::env::var("BENCH_SIDE").as_deref() {
+        Ok("bare") => Side::Bare(common::bare(&server.base_url)),
+        _ => Side::Sdk(common::sdk(&server.base_url)),
+    };
+    runtime.block_on(async {
+        for which in [Call::Balance, Call::Instances] {
+            if selected(which.name()) {
+                for _ in 0..100 + calls {
+                    call(&side, which).await;
+                }
+            }
+        }
+    });
+}
+
 fn main() {
+    common::serve_if_asked();
     let budget = Duration::from_secs(2);
     let round_ms = std::env::var("BENCH_ROUND_MS")
         .ok()
@@ -280,6 +306,9 @@ fn main() {
     let length = Duration::from_millis(round_ms);
     let rounds = 12;
 
+    if let Some(calls) = std::env::var("BENCH_CALLS").ok().and_then(|n| n.parse().ok()) {
+        return count_calls(&Server::start(2), calls);
+    }
     if selected("decode") {
         decoding(budget);
     }
@@ -290,7 +319,10 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        println!("\n== calls against a loopback server, SDK (retries, auth, span) vs bare reqwest");
+        println!(
+            "\n== calls against a loopback server ({}), SDK (retries, auth, span) vs bare reqwest",
+            server.mode()
+        );
         let sdk = Side::Sdk(common::sdk(&server.base_url));
         let bare = Side::Bare(common::bare(&server.base_url));
         for callers in [1, 64] {

@@ -167,6 +167,7 @@ fn run_child(mode: &str, server: &Server) -> (u64, u64) {
 }
 
 fn main() {
+    common::serve_if_asked();
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|arg| arg == "--child") {
         return child(&args[at + 1], &args[at + 2]);

@@ -9,7 +9,7 @@ use std::error::Error as StdError;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use reqwest_middleware::ClientWithMiddleware;
 use tracing::Instrument;
@@ -63,6 +63,23 @@ impl ClientHooks<Transport> for Client {
             Err(reqwest_middleware::Error::Middleware(error)) => Err(carry_error(error).await),
         }
     }
+}
+
+/// What progenitor's `ResponseValue::from_response` does (the status, the headers and the body
+/// decoded from JSON), with the headers moved out of the answer instead of copied. build.rs makes
+/// the generated code call it.
+pub(crate) async fn decode_answer<T: serde::de::DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let full = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    let inner =
+        serde_json::from_slice(&full).map_err(|error| progenitor_client::Error::InvalidResponsePayload(full, error))?;
+    Ok(ResponseValue::new(inner, status, headers))
 }
 
 /// Makes a body that is not JSON decodable by the generated code.

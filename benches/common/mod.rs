@@ -1,5 +1,6 @@
-//! What the bench binaries share: a loopback API server on a runtime of its own, the two clients
-//! under comparison (the SDK, and bare reqwest with a fixed bearer), and realistic bodies.
+//! What the bench binaries share: a loopback API server (in a process of its own by default), the
+//! two clients under comparison (the SDK, and bare reqwest with a fixed bearer), and realistic
+//! bodies.
 //!
 //! The server answers from static bytes, so its cost per request is small and the same for both
 //! clients.
@@ -17,7 +18,7 @@ use axum::extract::State;
 use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use datacrunch::types::{Balance, InstanceList};
 // The spec's version, which the SDK sends as `api-version`: progenitor's trait, not the SDK's API.
 use progenitor_client::ClientInfo as _;
@@ -76,68 +77,172 @@ struct Bodies {
     token_delay_us: AtomicU64,
 }
 
-/// The loopback API. It serves from a thread of its own until the process ends.
-#[derive(Clone)]
+/// The loopback API the benches call, and how to reach it.
+///
+/// By default it runs in a process of its own (the bench binary started again with `--serve`),
+/// as an API server does in any deployment, so that the client's process has its cores to
+/// itself and every microsecond of client CPU is the client's. `BENCH_SERVER=inprocess` runs it
+/// on a runtime and threads of its own inside the bench (named `bench-server`, left out of
+/// [`client_cpu_ns`]); `BENCH_SERVER=http://127.0.0.1:PORT/v1` uses one already running (started
+/// with `--serve`, which prints that URL), for profiling the client process alone.
+///
+/// The bench reads and sets the server's state (token requests seen, the token endpoint's delay)
+/// through `/bench/...` routes, the same in every mode.
 pub struct Server {
     pub base_url: String,
-    shared: Arc<Bodies>,
+    /// Where the server runs, for the bench's output.
+    mode: &'static str,
+    /// The server's process when this bench started one; it ends when this is dropped.
+    child: Option<std::process::Child>,
 }
 
 impl Server {
-    /// Starts the server on a free loopback port, on its own runtime of `threads` workers.
+    /// Starts the server (or finds it) as `BENCH_SERVER` says; `threads` server workers.
     pub fn start(threads: usize) -> Self {
-        let shared = Arc::new(Bodies {
-            token: Bytes::from(
-                json!({"access_token": TOKEN, "refresh_token": "bench-refresh-token", "expires_in": 3600,
-                       "token_type": "Bearer", "scope": "cloud-api-v1"})
-                .to_string(),
-            ),
-            balance: Bytes::from_static(br#"{"amount":250.75,"currency":"usd"}"#),
-            instances: Bytes::from(instance_list(LISTED_INSTANCES)),
-            token_requests: AtomicUsize::new(0),
-            token_delay_us: AtomicU64::new(0),
-        });
-        let app = Router::new()
-            .route("/v1/oauth2/token", post(token))
-            .route("/v1/balance", get(balance))
-            .route("/v1/instances", get(instances))
-            .with_state(shared.clone());
-        let (bound, address) = std::sync::mpsc::channel::<SocketAddr>();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(threads)
-                .thread_name("bench-server")
-                .enable_all()
-                .build()
-                .expect("a server runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("a loopback port");
-                bound
-                    .send(listener.local_addr().expect("a bound address"))
-                    .expect("the bench waits");
-                axum::serve(listener, app).await.expect("the server runs");
-            });
-        });
-        let address = address.recv().expect("the server starts");
-        Self {
-            base_url: format!("http://{address}/v1"),
-            shared,
+        match std::env::var("BENCH_SERVER").as_deref() {
+            Ok("inprocess") => Self {
+                base_url: serve_in_thread(threads),
+                mode: "server in the bench's process",
+                child: None,
+            },
+            Ok(url) if url.starts_with("http://") => Self {
+                base_url: url.trim_end_matches('/').to_owned(),
+                mode: "server already running",
+                child: None,
+            },
+            Ok(other) if other != "process" => {
+                panic!("BENCH_SERVER={other:?}: expected `process` (the default), `inprocess` or a URL")
+            }
+            _ => Self::spawn(threads),
         }
+    }
+
+    /// Runs this bench binary again with `--serve` and reads the URL it prints.
+    fn spawn(threads: usize) -> Self {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(std::env::current_exe().expect("the bench's own path"))
+            .args(["--serve", &threads.to_string()])
+            .stdin(Stdio::piped()) // closed when this process ends: the server then ends too
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the bench starts its server");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("a piped stdout"))
+            .read_line(&mut line)
+            .expect("the server prints its URL");
+        assert!(line.starts_with("http://"), "the server printed {line:?}");
+        Self {
+            base_url: line.trim().to_owned(),
+            mode: "server in a process of its own",
+            child: Some(child),
+        }
+    }
+
+    /// Where the server runs: its own process, the bench's, or one already running.
+    pub fn mode(&self) -> &'static str {
+        self.mode
     }
 
     /// How many token requests arrived so far.
     pub fn token_requests(&self) -> usize {
-        self.shared.token_requests.load(Ordering::Relaxed)
+        self.control("GET", "/bench/token-requests", "")
+            .parse()
+            .expect("a count")
     }
 
     /// Makes the token endpoint take `delay` to answer.
     pub fn token_delay(&self, delay: Duration) {
-        self.shared
-            .token_delay_us
-            .store(delay.as_micros() as u64, Ordering::Relaxed);
+        self.control("PUT", "/bench/token-delay", &delay.as_micros().to_string());
     }
+
+    /// One request to the server's control routes, on a connection of its own; the answer's body.
+    fn control(&self, method: &str, path: &str, body: &str) -> String {
+        use std::io::{Read, Write};
+        let (authority, prefix) = self
+            .base_url
+            .trim_start_matches("http://")
+            .split_once('/')
+            .expect("a base URL with a path");
+        let mut stream = std::net::TcpStream::connect(authority).expect("the bench server accepts");
+        write!(
+            stream,
+            "{method} /{prefix}{path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("a control request");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("a control answer");
+        assert!(answer.starts_with("HTTP/1.1 200"), "control {path}: {answer}");
+        answer.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// In a bench binary started with `--serve [THREADS]`: serves the API until stdin closes (the
+/// bench that started it ended), printing its base URL first, then ends the process. Otherwise
+/// returns at once. Every bench's `main` calls it first.
+pub fn serve_if_asked() {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(at) = args.iter().position(|arg| arg == "--serve") else {
+        return;
+    };
+    let threads = args.get(at + 1).and_then(|n| n.parse().ok()).unwrap_or(2);
+    println!("{}", serve_in_thread(threads));
+    // Until the parent closes our stdin, by ending or by dropping its `Server`.
+    let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+    std::process::exit(0);
+}
+
+/// Starts the server on a free loopback port, on a runtime of `threads` workers of its own (its
+/// threads are named `bench-server`); its base URL.
+fn serve_in_thread(threads: usize) -> String {
+    let shared = Arc::new(Bodies {
+        token: Bytes::from(
+            json!({"access_token": TOKEN, "refresh_token": "bench-refresh-token", "expires_in": 3600,
+                   "token_type": "Bearer", "scope": "cloud-api-v1"})
+            .to_string(),
+        ),
+        balance: Bytes::from_static(br#"{"amount":250.75,"currency":"usd"}"#),
+        instances: Bytes::from(instance_list(LISTED_INSTANCES)),
+        token_requests: AtomicUsize::new(0),
+        token_delay_us: AtomicU64::new(0),
+    });
+    let app = Router::new()
+        .route("/v1/oauth2/token", post(token))
+        .route("/v1/balance", get(balance))
+        .route("/v1/instances", get(instances))
+        .route("/v1/bench/token-requests", get(token_requests))
+        .route("/v1/bench/token-delay", put(token_delay))
+        .with_state(shared);
+    let (bound, address) = std::sync::mpsc::channel::<SocketAddr>();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("bench-server")
+            .enable_all()
+            .build()
+            .expect("a server runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("a loopback port");
+            bound
+                .send(listener.local_addr().expect("a bound address"))
+                .expect("the bench waits");
+            axum::serve(listener, app).await.expect("the server runs");
+        });
+    });
+    let address = address.recv().expect("the server starts");
+    format!("http://{address}/v1")
 }
 
 /// A typed client with the SDK's defaults (retries, auth, tracing span), pointed at `base_url`.
@@ -241,6 +346,20 @@ async fn token(State(shared): State<Arc<Bodies>>) -> Response {
     json_response(shared.token.clone())
 }
 
+async fn token_requests(State(shared): State<Arc<Bodies>>) -> String {
+    shared.token_requests.load(Ordering::Relaxed).to_string()
+}
+
+async fn token_delay(State(shared): State<Arc<Bodies>>, micros: String) -> StatusCode {
+    match micros.parse() {
+        Ok(micros) => {
+            shared.token_delay_us.store(micros, Ordering::Relaxed);
+            StatusCode::OK
+        }
+        Err(_) => StatusCode::BAD_REQUEST,
+    }
+}
+
 async fn balance(State(shared): State<Arc<Bodies>>, headers: HeaderMap) -> Response {
     authorized_json(&headers, &shared.balance)
 }
@@ -261,8 +380,8 @@ fn json_response(body: Bytes) -> Response {
     ([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
-/// CPU time, in nanoseconds, that this process's threads other than the server's have used:
-/// the client side's cost, whatever else the machine runs (Linux `schedstat`).
+/// CPU time, in nanoseconds, that this process's threads other than an in-process server's have
+/// used: the client side's cost, whatever else the machine runs (Linux `schedstat`).
 pub fn client_cpu_ns() -> u64 {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return 0;

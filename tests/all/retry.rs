@@ -304,3 +304,85 @@ async fn a_retried_flow_is_traced_by_operation_without_tokens_or_secrets() {
         assert!(!logs.contains(secret), "{secret:?} printed in: {logs}");
     }
 }
+
+/// Adds `x-layer: between` to every request: a caller's middleware between two of the SDK's.
+struct Tag;
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for Tag {
+    async fn handle(
+        &self,
+        mut request: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        let value = reqwest::header::HeaderValue::from_static("between");
+        request.headers_mut().insert("x-layer", value);
+        next.run(request, extensions).await
+    }
+}
+
+/// Puts the retry layer and the given auth layer (and in one case [`Tag`] between them) on a
+/// middleware stack, in some order.
+type Stack =
+    fn(reqwest_middleware::ClientBuilder, datacrunch::auth::AuthMiddleware) -> reqwest_middleware::ClientBuilder;
+
+#[tokio::test(start_paused = true)]
+async fn the_retry_and_auth_layers_resend_the_same_request_in_any_stack_order() {
+    use datacrunch::auth::{AuthMiddleware, Credentials};
+    use datacrunch::retry::RetryMiddleware;
+
+    let stacks: [(&str, Stack); 3] = [
+        ("retry, then auth (the client's order)", |stack, auth| {
+            stack.with(RetryMiddleware::new(predictable())).with(auth)
+        }),
+        ("auth, then retry", |stack, auth| {
+            stack.with(auth).with(RetryMiddleware::new(predictable()))
+        }),
+        ("retry, a tagging layer, then auth", |stack, auth| {
+            stack.with(RetryMiddleware::new(predictable())).with(Tag).with(auth)
+        }),
+    ];
+    for (order, stack) in stacks {
+        // A 401 (replayed with a new token), then a 429 (retried after 1 s), then success.
+        let tokens = Script::new([token("access-1", 3600), token("access-2", 3600)]);
+        let api = Script::new([
+            Reply::empty(401),
+            error(429).header("retry-after", "1"),
+            Reply::json(201, json!({"id": "v-1"})),
+        ]);
+        let base = serve(
+            Router::new()
+                .route("/v1/oauth2/token", tokens.handler())
+                .route("/v1/volumes", api.handler()),
+        )
+        .await;
+        let auth = AuthMiddleware::new(Credentials::new("client-id", CLIENT_SECRET), &format!("{base}/v1")).unwrap();
+        let http = stack(reqwest_middleware::ClientBuilder::new(common::plain_http()), auth).build();
+
+        let response = http
+            .post(format!("{base}/v1/volumes"))
+            .header("x-caller", "kept")
+            .json(&json!({"name": "data", "size": 100}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{order}");
+        let seen = api.seen();
+        let bearers: Vec<_> = seen.iter().map(|seen| seen.authorization().unwrap()).collect();
+        assert_eq!(
+            bearers,
+            ["Bearer access-1", "Bearer access-2", "Bearer access-2"],
+            "{order}"
+        );
+        for request in &seen {
+            assert_eq!(request.body, r#"{"name":"data","size":100}"#, "{order}");
+            assert_eq!(request.headers["x-caller"], "kept", "{order}");
+        }
+        let tagged = seen.iter().filter(|seen| seen.headers.contains_key("x-layer")).count();
+        let expected = if order.contains("tagging") { 3 } else { 0 };
+        assert_eq!(tagged, expected, "{order}");
+        assert_eq!(gaps(&api)[1], SECOND, "{order}");
+        assert_eq!(tokens.calls(), 2, "{order}");
+    }
+}
