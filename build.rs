@@ -840,15 +840,47 @@ fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
 }
 
 /// Replaces `encode_path(args)` with `crate::path::encode_segment(args)?`, also inside macro
-/// invocations such as `format!`, whose arguments syn keeps as plain tokens; and
+/// invocations such as `format!`, whose arguments syn keeps as plain tokens;
 /// `ResponseValue::from_response` with `crate::transport::decode_answer`, the same decoding
-/// without a copy of the answer's headers.
+/// without a copy of the answer's headers; and, to spare allocations on every call:
+///
+/// - `let url = format!(..)` with `crate::transport::request_url!(..)`, the same text written
+///   into one buffer sized up front (`format!` grows its buffer as it writes);
+/// - a header map of one header, `let mut header_map = HeaderMap::with_capacity(1usize);
+///   header_map.append(name, value);` then `.headers(header_map)` on the request, with
+///   `.header(name, value)` on the request. A map of more headers is left as it is.
 fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     use proc_macro2::TokenTree;
     let mut out = Vec::new();
     let mut tokens = tokens.into_iter().peekable();
+    // The arguments of the one `header_map.append(..)`, once its map is taken out.
+    let mut lone_header: Option<proc_macro2::TokenStream> = None;
     while let Some(token) = tokens.next() {
         match token {
+            TokenTree::Ident(ident) if ident == "let" => {
+                if let Some((header, consumed)) = lone_header_map(&tokens) {
+                    lone_header = Some(header);
+                    tokens.nth(consumed - 1);
+                    continue;
+                }
+                let ahead: Vec<String> = tokens.clone().take(4).map(|token| token.to_string()).collect();
+                if ahead == ["url", "=", "format", "!"] {
+                    tokens.nth(3);
+                    out.extend(quote::quote!(let url = crate::transport::request_url!));
+                } else {
+                    out.push(TokenTree::Ident(ident));
+                }
+            }
+            TokenTree::Punct(dot) if dot.as_char() == '.' && lone_header.is_some() => {
+                let ahead: Vec<String> = tokens.clone().take(2).map(|token| token.to_string()).collect();
+                if ahead == ["headers", "(header_map)"] {
+                    tokens.nth(1);
+                    let header = lone_header.take();
+                    out.extend(quote::quote!(.header(#header)));
+                } else {
+                    out.push(TokenTree::Punct(dot));
+                }
+            }
             TokenTree::Ident(ident) if ident == "encode_path" => match tokens.peek() {
                 Some(TokenTree::Group(args)) if args.delimiter() == proc_macro2::Delimiter::Parenthesis => {
                     let args = rewrite_send_body(args.stream());
@@ -875,6 +907,34 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
         }
     }
     out.into_iter().collect()
+}
+
+/// After a `let`: whether the statement is `mut header_map = HeaderMap::with_capacity(1usize);`
+/// followed by exactly one `header_map.append(name, value);` and nothing else that names the map
+/// before it is used. Returns the arguments of `append` and how many tokens the two statements
+/// take (after the `let`).
+fn lone_header_map(
+    tokens: &std::iter::Peekable<proc_macro2::token_stream::IntoIter>,
+) -> Option<(proc_macro2::TokenStream, usize)> {
+    use proc_macro2::TokenTree;
+    let ahead: Vec<TokenTree> = tokens.clone().take(24).collect();
+    let text: Vec<String> = ahead.iter().map(|token| token.to_string()).collect();
+    let end = text.iter().position(|token| token == ";")?;
+    let declared = text.get(..end)?.concat();
+    if declared != "mutheader_map=::reqwest::header::HeaderMap::with_capacity(1usize)" {
+        return None;
+    }
+    let append = text.get(end + 1..end + 6)?;
+    if append.get(..3)? != ["header_map", ".", "append"] || append.get(4)? != ";" {
+        return None;
+    }
+    if text.get(end + 6).is_some_and(|next| next == "header_map") {
+        return None; // a second header: keep the map
+    }
+    match ahead.get(end + 4)? {
+        TokenTree::Group(arguments) => Some((arguments.stream(), end + 6)),
+        _ => None,
+    }
 }
 
 #[allow(dead_code)] // xtask compiles this file as a module and calls only `generate`.

@@ -65,6 +65,20 @@ impl ClientHooks<Transport> for Client {
     }
 }
 
+/// A request URL, as `format!` would write it, in one buffer sized up front: the base URL and
+/// room for the path, where `format!` would start empty and grow as it writes. build.rs makes
+/// the generated code call it; the first argument is the base URL.
+macro_rules! request_url {
+    ($format:literal, $base:expr $(, $argument:expr)* $(,)?) => {{
+        let base: &str = &$base;
+        let mut url = String::with_capacity(base.len() + 64);
+        // Writing into a String cannot fail.
+        let _ = ::std::fmt::Write::write_fmt(&mut url, format_args!($format, base $(, $argument)*));
+        url
+    }};
+}
+pub(crate) use request_url;
+
 /// What progenitor's `ResponseValue::from_response` does (the status, the headers and the body
 /// decoded from JSON), with the headers moved out of the answer instead of copied. build.rs makes
 /// the generated code call it.

@@ -9,6 +9,7 @@ use datacrunch::types::{
     AddSshKeyRequest, AddStartupScriptRequest, CreateVolumeRequest, DeployInstanceRequest, LocationCode,
 };
 use datacrunch::{Client, Error};
+use progenitor_client::ClientInfo as _;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -152,5 +153,27 @@ async fn error_answers_that_are_not_json_keep_their_status_and_text() {
                 other => panic!("{path} answering {status}: expected an API error, got {other:?}"),
             }
         }
+    }
+}
+
+/// Every operation names the API version it was generated for, and asks for JSON, exactly once
+/// per header (build.rs writes these headers straight onto the request).
+#[tokio::test]
+async fn every_call_sends_the_api_version_and_accept_headers_once() {
+    for (method, path, call) in actions_without_a_body() {
+        let (server, client) = common::mock_api().await;
+        let mock = server.mock(|when, then| {
+            when.method(method)
+                .path(path)
+                .header("api-version", Client::api_version())
+                .header("accept", "application/json")
+                .is_true(|request| {
+                    let headers = request.headers();
+                    headers.get_all("api-version").iter().count() == 1 && headers.get_all("accept").iter().count() == 1
+                });
+            then.status(204);
+        });
+        call(client).await.unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(mock.calls(), 1, "{path}");
     }
 }
