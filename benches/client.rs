@@ -326,13 +326,13 @@ fn main() {
         let sdk = Side::Sdk(common::sdk(&server.base_url));
         // `BENCH_CONTROL=sdk` or `=bare`: both sides are clients of that kind (a second one in
         // place of bare), so the ratio shows the harness's own bias between its two sides.
-        let bare = match std::env::var("BENCH_CONTROL").as_deref() {
-            Ok("sdk") => Side::Sdk(common::sdk(&server.base_url)),
-            Ok("bare") => Side::Bare(common::bare(&server.base_url)),
+        let control = std::env::var("BENCH_CONTROL").ok();
+        let bare = match control.as_deref() {
+            Some("sdk") => Side::Sdk(common::sdk(&server.base_url)),
             _ => Side::Bare(common::bare(&server.base_url)),
         };
-        let sdk = match std::env::var("BENCH_CONTROL").as_deref() {
-            Ok("bare") => Side::Bare(common::bare(&server.base_url)),
+        let sdk = match control.as_deref() {
+            Some("bare") => Side::Bare(common::bare(&server.base_url)),
             _ => sdk,
         };
         for callers in [1, 64] {
