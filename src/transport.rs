@@ -103,7 +103,7 @@ pub(crate) async fn decode_answer<T: serde::de::DeserializeOwned, E>(
 /// the typed decoders ([`crate::types::CreatedId`], [`crate::types::ApiError`]) see it. An empty
 /// body becomes `null` on success (an action that returned nothing) and `""` on error (so the
 /// status survives decoding). Non-empty JSON bodies pass through untouched and unbuffered.
-async fn normalize_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+async fn normalize_body(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
     let declared_empty = response
         .headers()
         .get(CONTENT_LENGTH)
@@ -113,7 +113,7 @@ async fn normalize_body(response: reqwest::Response) -> reqwest::Result<reqwest:
     }
     let status = response.status();
     let version = response.version();
-    let mut headers = response.headers().clone();
+    let mut headers = std::mem::take(response.headers_mut());
     let body = response.bytes().await?;
 
     let body = if body.is_empty() {

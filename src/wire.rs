@@ -14,7 +14,7 @@ use crate::error::LimitExceeded;
 /// A response whose `Content-Length` is within the limit is returned as it is: hyper never reads
 /// past a declared length, so there is nothing to count (and nothing to rebuild on the path most
 /// answers take).
-pub(crate) fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+pub(crate) fn limit_body(mut response: reqwest::Response, limit: usize) -> reqwest::Response {
     let declared = response.content_length().map(usize::try_from);
     if let Some(Ok(length)) = declared
         && length <= limit
@@ -23,7 +23,8 @@ pub(crate) fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::
     }
     let status = response.status();
     let version = response.version();
-    let headers = response.headers().clone();
+    // The body's length comes from the body, not the headers: they can be taken.
+    let headers = std::mem::take(response.headers_mut());
     let too_large = move || {
         Box::new(LimitExceeded {
             what: "response body",

@@ -35,9 +35,9 @@ pub struct InferenceResponse {
 
 impl InferenceResponse {
     /// Reads the whole answer.
-    pub(super) async fn read(sent: Sent) -> Result<Self, Error> {
+    pub(super) async fn read(mut sent: Sent) -> Result<Self, Error> {
         let status = sent.response.status();
-        let headers = sent.response.headers().clone();
+        let headers = std::mem::take(sent.response.headers_mut());
         let body = sent.bytes().await?;
         Ok(Self { status, headers, body })
     }
