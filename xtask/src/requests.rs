@@ -217,24 +217,9 @@ mod tests {
     use crate::rules::check as check_all;
 
     /// A document with one request schema, one list answer and one spot query; tests break one rule at a time.
-    const GOOD: &str = r##"
-openapi: 3.0.3
-info: {title: t, version: '1'}
-tags:
-- name: Things
-components:
-  responses:
-    Error:
-      description: error
-      content:
-        application/json:
-          schema: {$ref: '#/components/schemas/ApiError'}
-  schemas:
-    ApiError:
-      type: object
-      properties:
-        message: {type: string}
-    SpotFlag:
+    const GOOD: &str = concat!(
+        crate::rules::test_document_head!(),
+        r##"    SpotFlag:
       x-datacrunch-type: SpotFlag
       type: boolean
     Thing:
@@ -266,7 +251,8 @@ paths:
               schema: {$ref: '#/components/schemas/ThingList'}
         4XX: {$ref: '#/components/responses/Error'}
         5XX: {$ref: '#/components/responses/Error'}
-"##;
+"##
+    );
 
     /// The violations of GOOD with `from` replaced by `to`, of `rule` only.
     fn with(from: &str, to: &str, rule: Rule) -> Vec<Violation> {

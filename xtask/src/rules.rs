@@ -341,12 +341,12 @@ fn pointer_string(pointer: &[String]) -> String {
         .collect()
 }
 
+/// The start every test document of the rule checks shares: the version, a tag, and the shared
+/// `Error` response with its schema. A test document goes on with its own schemas.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A small valid document; tests break one rule at a time.
-    const GOOD: &str = r##"
+macro_rules! test_document_head {
+    () => {
+        r##"
 openapi: 3.0.3
 info: {title: t, version: '1'}
 tags:
@@ -363,7 +363,20 @@ components:
       type: object
       properties:
         message: {type: string}
-    Status:
+"##
+    };
+}
+#[cfg(test)]
+pub(crate) use test_document_head;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small valid document; tests break one rule at a time.
+    const GOOD: &str = concat!(
+        crate::rules::test_document_head!(),
+        r##"    Status:
       x-datacrunch-type: Status
       type: string
       enum: [a, b]
@@ -392,7 +405,8 @@ paths:
               schema: {type: string}
         4XX: {$ref: '#/components/responses/Error'}
         5XX: {$ref: '#/components/responses/Error'}
-"##;
+"##
+    );
 
     fn violations(text: &str) -> Vec<Violation> {
         check(&spec::parse_yaml(text).unwrap())
