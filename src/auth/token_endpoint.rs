@@ -166,7 +166,6 @@ impl TokenEndpoint {
             .http
             .post(self.url.clone())
             .json(body)
-            .timeout(self.timeout)
             .send()
             .await
         {
