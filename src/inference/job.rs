@@ -212,14 +212,6 @@ impl ResultWait<'_> {
     }
 }
 
-impl ResultWait<'_> {
-    /// The pause after poll number `polls` (from 0): the first pause, doubled each time, at most
-    /// the longest; exact, so that the schedule is predictable.
-    fn pause(&self, polls: u32) -> Duration {
-        self.backoff.delay(polls)
-    }
-}
-
 impl<'c> IntoFuture for ResultWait<'c> {
     type Output = Result<InferenceResponse, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'c>>;
@@ -236,7 +228,7 @@ impl<'c> IntoFuture for ResultWait<'c> {
                     {
                         return Ok(result);
                     }
-                    tokio::time::sleep(self.pause(polls)).await;
+                    tokio::time::sleep(self.backoff.delay(polls)).await;
                     polls = polls.saturating_add(1);
                 }
             };
@@ -258,12 +250,12 @@ mod tests {
         let client = InferenceClient::new("https://containers.datacrunch.io/my-llm", "key").unwrap();
         let wait = client.wait(&AsyncInference::new("job"));
         let pauses: Vec<u64> = [0, 1, 2, 3, 4, u32::MAX]
-            .map(|polls| wait.pause(polls).as_secs())
+            .map(|polls| wait.backoff.delay(polls).as_secs())
             .to_vec();
         assert_eq!(pauses, [1, 2, 4, 5, 5, 5]);
 
         let inverted = wait.poll_interval(Duration::from_secs(3), Duration::from_secs(1));
-        assert_eq!(inverted.pause(0), Duration::from_secs(3));
-        assert_eq!(inverted.pause(9), Duration::from_secs(3));
+        assert_eq!(inverted.backoff.delay(0), Duration::from_secs(3));
+        assert_eq!(inverted.backoff.delay(9), Duration::from_secs(3));
     }
 }
