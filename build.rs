@@ -33,11 +33,16 @@ pub const TYPE_EXTENSION: &str = "x-datacrunch-type";
 
 /// Generates formatted Rust source for the client from the text of an OpenAPI document.
 pub fn generate(spec_yaml: &str) -> Result<String, String> {
-    let spec: openapiv3::OpenAPI =
-        serde_norway::from_str(spec_yaml).map_err(|e| format!("openapi.yaml is not valid OpenAPI 3.0: {e}"))?;
-    // The plain tree too: `openapiv3` cannot tell `default: null` from no default.
     let tree: serde_json::Value =
         serde_norway::from_str(spec_yaml).map_err(|e| format!("openapi.yaml is not valid YAML: {e}"))?;
+    generate_from_tree(&tree)
+}
+
+/// [`generate`] from the document already parsed into a plain tree (which build.rs keeps too:
+/// `openapiv3` cannot tell `default: null` from no default).
+pub fn generate_from_tree(tree: &serde_json::Value) -> Result<String, String> {
+    let spec: openapiv3::OpenAPI =
+        serde_json::from_value(tree.clone()).map_err(|e| format!("openapi.yaml is not valid OpenAPI 3.0: {e}"))?;
 
     let mut settings = progenitor::GenerationSettings::new();
     settings
@@ -57,7 +62,7 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
     adjust_builders(&mut file)?;
     hide_constructors(&mut file)?;
     let types = module_mut(&mut file.items, "types").ok_or("progenitor output has no `types` module")?;
-    send_declared_defaults(types, &tree)?;
+    send_declared_defaults(types, tree)?;
     accept_null_lists(types)?;
     redact_secrets(&mut file);
     hide_plumbing(&mut file)?;

@@ -162,13 +162,7 @@ impl TokenEndpoint {
             retry_after: None,
             source: Some(Arc::new(error)),
         };
-        let response = match self
-            .http
-            .post(self.url.clone())
-            .json(body)
-            .send()
-            .await
-        {
+        let response = match self.http.post(self.url.clone()).json(body).send().await {
             Ok(response) => response,
             Err(error) => return unanswered(None, error),
         };

@@ -61,7 +61,7 @@ pub fn run(options: &Options) -> Result<(), Vec<String>> {
         text: canonical.clone(),
     };
 
-    let (violations, code) = validate(&doc, &canonical);
+    let (violations, code) = validate(&doc);
     if !violations.is_empty() {
         let mut messages: Vec<String> = violations.iter().map(ToString::to_string).collect();
         messages.push(format!("{} rule violation(s) in {OPENAPI_YAML}", violations.len()));
@@ -129,13 +129,13 @@ fn stale_message(output: &Output) -> String {
 
 /// Checks the rules, and when they hold, that build.rs's generator accepts the spec. Returns the violations
 /// and, on success, the generated Rust code.
-pub fn validate(doc: &Value, canonical: &str) -> (Vec<Violation>, Option<String>) {
+pub fn validate(doc: &Value) -> (Vec<Violation>, Option<String>) {
     let violations = rules::check(doc);
     if !violations.is_empty() {
         // progenitor assumes what the rules guarantee (e.g. operationIds) and may panic without it.
         return (violations, None);
     }
-    match generate(canonical) {
+    match generate(doc) {
         Ok(code) => (violations, Some(code)),
         Err(detail) => (
             vec![Violation {
@@ -148,11 +148,11 @@ pub fn validate(doc: &Value, canonical: &str) -> (Vec<Violation>, Option<String>
     }
 }
 
-/// Runs `build_script::generate`, turning a panic inside progenitor into an error.
-fn generate(spec_text: &str) -> Result<String, String> {
+/// Runs `build_script::generate_from_tree`, turning a panic inside progenitor into an error.
+fn generate(doc: &Value) -> Result<String, String> {
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(|| build_script::generate(spec_text));
+    let result = std::panic::catch_unwind(|| build_script::generate_from_tree(doc));
     std::panic::set_hook(previous_hook);
     match result {
         Ok(generated) => generated,
