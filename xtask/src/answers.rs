@@ -106,7 +106,7 @@ fn check_any_success(op: &Operation<'_>, out: &mut Vec<Violation>) {
 }
 
 /// The schema of the JSON body of an operation's `2XX` answer, if it has one.
-fn success_json_schema<'a>(doc: &'a Value, op: &Operation<'a>) -> Option<&'a Value> {
+pub(crate) fn success_json_schema<'a>(doc: &'a Value, op: &Operation<'a>) -> Option<&'a Value> {
     let (_, response) = responses(op).find(|(status, _)| *status == "2XX")?;
     let content = spec::deref(doc, response).get("content")?.as_object()?;
     content

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::answers;
 use crate::build_script::TYPE_EXTENSION;
 use crate::spec::{self, Operation};
 use crate::violation::{Rule, Violation};
@@ -138,37 +139,29 @@ fn check_list_answer(doc: &Value, op: &Operation<'_>, out: &mut Vec<Violation>) 
     if op.method != "get" {
         return;
     }
-    let Some(response) = op.op.get("responses").and_then(|r| r.get("2XX")) else {
+    let Some(schema) = answers::success_json_schema(doc, op) else {
         return;
     };
-    let content = spec::deref(doc, response).get("content").and_then(Value::as_object);
-    for (media, body) in content.into_iter().flatten() {
-        let Some(schema) = body.get("schema").filter(|_| spec::is_json_media(media)) else {
-            continue;
-        };
-        let resolved = spec::deref(doc, schema);
-        if resolved.get("type").and_then(Value::as_str) != Some("array") {
-            continue;
-        }
-        let problem = if spec::schema_ref_name(schema).is_none() {
-            Some("is an inline array")
-        } else if resolved.get("nullable") == Some(&Value::Bool(true)) {
-            Some("is `nullable` (generated as an Option)")
-        } else if resolved.get(TYPE_EXTENSION).is_some() {
-            Some("has a hand-written type")
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            out.push(Violation {
-                subject: op.label(),
-                rule: Rule::ListAnswers,
-                detail: format!(
-                    "the list it answers {problem}; name a plain array schema, which accepts null as an empty list"
-                ),
-            });
-        }
+    let resolved = spec::deref(doc, schema);
+    if resolved.get("type").and_then(Value::as_str) != Some("array") {
+        return;
     }
+    let problem = if spec::schema_ref_name(schema).is_none() {
+        "is an inline array"
+    } else if resolved.get("nullable") == Some(&Value::Bool(true)) {
+        "is `nullable` (generated as an Option)"
+    } else if resolved.get(TYPE_EXTENSION).is_some() {
+        "has a hand-written type"
+    } else {
+        return;
+    };
+    out.push(Violation {
+        subject: op.label(),
+        rule: Rule::ListAnswers,
+        detail: format!(
+            "the list it answers {problem}; name a plain array schema, which accepts null as an empty list"
+        ),
+    });
 }
 
 /// The schema with every `description` removed, for comparing what two schemas describe.
