@@ -119,34 +119,32 @@ impl Environment {
         }
     }
 
-    /// A file's contents, or `None` when it does not exist. Only a regular file of at most
-    /// [`MAX_FILE_SIZE`] bytes is read: a FIFO, a device or a larger file is an error.
-    pub(crate) fn read(&self, path: &Path) -> std::io::Result<Option<String>> {
+    /// A file's contents and its Unix permission bits (where the platform has them), or `None`
+    /// when it does not exist. Only a regular file of at most [`MAX_FILE_SIZE`] bytes is read: a
+    /// FIFO, a device or a larger file is an error.
+    pub(crate) fn read(&self, path: &Path) -> std::io::Result<Option<(String, Option<u32>)>> {
         let Some(fixed) = &self.fixed else {
             return match read_small_file(path) {
-                Ok(contents) => Ok(Some(contents)),
+                Ok(read) => Ok(Some(read)),
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(error) => Err(error),
             };
         };
-        Ok(fixed.files.get(path).map(|(contents, _)| contents.clone()))
-    }
-
-    /// A file's Unix permission bits, where the platform has them.
-    pub(crate) fn mode(&self, path: &Path) -> Option<u32> {
-        match &self.fixed {
-            Some(fixed) => fixed.files.get(path).map(|(_, mode)| *mode),
-            None => process_mode(path),
-        }
+        Ok(fixed
+            .files
+            .get(path)
+            .map(|(contents, mode)| (contents.clone(), Some(*mode))))
     }
 }
 
 /// Reads a regular file of at most [`MAX_FILE_SIZE`] bytes, checking what it is before opening
-/// it (opening a FIFO would block) and reading no more than the limit (a size can lie).
-fn read_small_file(path: &Path) -> std::io::Result<String> {
+/// it (opening a FIFO would block) and reading no more than the limit (a size can lie). Returns
+/// its contents and the permission bits of that same check.
+fn read_small_file(path: &Path) -> std::io::Result<(String, Option<u32>)> {
     use std::io::Read;
     let invalid = |reason: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, reason.to_owned());
-    if !std::fs::metadata(path)?.is_file() {
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
         return Err(invalid("not a regular file"));
     }
     let mut contents = String::new();
@@ -156,19 +154,17 @@ fn read_small_file(path: &Path) -> std::io::Result<String> {
     if contents.len() as u64 > MAX_FILE_SIZE {
         return Err(invalid("larger than 1 MiB"));
     }
-    Ok(contents)
+    Ok((contents, mode(&metadata)))
 }
 
 #[cfg(unix)]
-fn process_mode(path: &Path) -> Option<u32> {
+fn mode(metadata: &std::fs::Metadata) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .ok()
-        .map(|metadata| metadata.permissions().mode())
+    Some(metadata.permissions().mode())
 }
 
 #[cfg(not(unix))]
-fn process_mode(_path: &Path) -> Option<u32> {
+fn mode(_metadata: &std::fs::Metadata) -> Option<u32> {
     None
 }
 
@@ -182,7 +178,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let small = dir.join("credentials");
         std::fs::write(&small, "[default]\n").unwrap();
-        assert_eq!(read_small_file(&small).unwrap(), "[default]\n");
+        assert_eq!(read_small_file(&small).unwrap().0, "[default]\n");
 
         let large = dir.join("large");
         std::fs::write(&large, vec![b'x'; MAX_FILE_SIZE as usize + 1]).unwrap();

@@ -39,11 +39,11 @@ pub(crate) fn load(env: &Environment, name: Option<&str>) -> Result<Option<Profi
         return Ok(None);
     };
     let shown = path.display();
-    let text = env
+    let read = env
         .read(&path)
         .map_err(|e| Error::Config(format!("credentials file {shown}: {e}")))?;
-    let Some(text) = text else { return Ok(None) };
-    if let Some(mode) = env.mode(&path).filter(|mode| mode & 0o077 != 0) {
+    let Some((text, mode)) = read else { return Ok(None) };
+    if let Some(mode) = mode.filter(|mode| mode & 0o077 != 0) {
         tracing::warn!(
             file = %shown,
             mode = format_args!("{:o}", mode & 0o777),
