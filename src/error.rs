@@ -377,15 +377,28 @@ impl From<progenitor_client::Error<ApiError>> for Error {
                 error: response.into_inner(),
             },
             P::CommunicationError(error) | P::ResponseBodyError(error) | P::InvalidUpgrade(error) => error.into(),
-            P::InvalidResponsePayload(body, reason) => Self::Decode {
-                reason: reason.to_string(),
-                body: redact_secret_values(&excerpt(&body)),
-            },
+            P::InvalidResponsePayload(body, reason) => Self::decode(reason.to_string(), &body),
             P::UnexpectedResponse(response) => Self::unexpected(&response),
             P::InvalidRequest(reason) => Self::InvalidRequest(reason),
             P::Custom(reason) => Self::Middleware(Arc::from(Box::<dyn StdError + Send + Sync>::from(reason))),
         }
     }
+}
+
+impl Error {
+    /// [`Error::Decode`] for `body`: its start, with secret values redacted, as the variant
+    /// promises wherever the error is raised.
+    pub(crate) fn decode(reason: impl Into<String>, body: &[u8]) -> Self {
+        Self::Decode {
+            reason: reason.into(),
+            body: quoted_body(body),
+        }
+    }
+}
+
+/// The start of `body` with the values of [`SECRET_KEYS`] redacted: how an error quotes a body.
+fn quoted_body(body: &[u8]) -> String {
+    redact_secret_values(&excerpt(body))
 }
 
 /// The error of a create call (whose answer is a [`crate::types::CreatedId`]): an answer that
@@ -397,7 +410,7 @@ pub(crate) fn created_id_error(error: progenitor_client::Error<ApiError>) -> Err
             body: if body.as_ref() == b"null" {
                 String::new()
             } else {
-                redact_secret_values(&excerpt(&body))
+                quoted_body(&body)
             },
         },
         other => other.into(),
@@ -409,9 +422,11 @@ impl VolumeActionAnswer {
     /// The ids of the volumes a clone created: from a JSON array, or one id as text; an answer
     /// without a body has none. Any other body is [`Error::Decode`].
     pub fn cloned_ids(&self) -> Result<IdList<VolumeId>, Error> {
-        IdList::deserialize(self.body()).map_err(|error| Error::Decode {
-            reason: format!("not the ids of cloned volumes: {error}"),
-            body: excerpt(self.body().to_string().as_bytes()),
+        IdList::deserialize(self.body()).map_err(|error| {
+            Error::decode(
+                format!("not the ids of cloned volumes: {error}"),
+                self.body().to_string().as_bytes(),
+            )
         })
     }
 }

@@ -13,7 +13,6 @@ use tracing::Instrument;
 use super::InferenceClient;
 use crate::Error;
 use crate::types::ApiError;
-use crate::types::excerpt;
 
 /// One inference request, sent when awaited: a synchronous call, a stream or an asynchronous
 /// submission, depending on the method that made it. `Out` is what awaiting it returns.
@@ -271,8 +270,5 @@ pub(super) fn transport_error(error: reqwest::Error, started: Instant) -> Error 
 
 /// A body that does not decode as expected.
 pub(super) fn decode_error(error: serde_json::Error, body: &[u8]) -> Error {
-    Error::Decode {
-        reason: error.to_string(),
-        body: excerpt(body),
-    }
+    Error::decode(error.to_string(), body)
 }

@@ -14,7 +14,6 @@ use super::call::{Outgoing, Sent, decode_error};
 use super::{Call, DEFAULT_WAIT_TIMEOUT, INFERENCE_ID_HEADER, InferenceClient, InferenceResponse, InferenceStatus};
 use crate::Error;
 use crate::retry::Backoff;
-use crate::types::excerpt;
 
 /// An inference queued with [`InferenceClient::run`], named by its id.
 ///
@@ -67,10 +66,10 @@ impl AsyncInference {
             .and_then(|accepted| accepted.id);
         match from_body.or(header).filter(|id| !id.is_empty()) {
             Some(id) => Ok(Self { id }),
-            None => Err(Error::Decode {
-                reason: "the answer to an asynchronous call has no inference id (`Id` or X-Inference-Id)".into(),
-                body: excerpt(&body),
-            }),
+            None => Err(Error::decode(
+                "the answer to an asynchronous call has no inference id (`Id` or X-Inference-Id)",
+                &body,
+            )),
         }
     }
 }

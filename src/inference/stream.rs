@@ -12,7 +12,6 @@ use serde::de::DeserializeOwned;
 use super::Call;
 use super::call::{Sent, decode_error, transport_error};
 use crate::Error;
-use crate::types::excerpt;
 
 /// The `data` that ends an LLM server's stream.
 const DONE: &str = "[DONE]";
@@ -299,10 +298,7 @@ impl Parser {
                 Some(
                     String::from_utf8(line.to_vec())
                         .map(Event::line)
-                        .map_err(|e| Error::Decode {
-                            reason: format!("a streamed line is not UTF-8: {e}"),
-                            body: excerpt(line),
-                        }),
+                        .map_err(|e| Error::decode(format!("a streamed line is not UTF-8: {e}"), line)),
                 )
             }
             Format::ServerSent => {

@@ -385,6 +385,19 @@ async fn an_async_inference_is_queued_then_polled_through_its_states_to_its_resu
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_async_answer_without_an_id_is_a_decode_error_that_quotes_no_secret() {
+    let answer = Reply::json(202, json!({"status": "queued", "password": "hunter2-secret"}));
+    let deployment = deployment(answer, vec![Reply::empty(500)], vec![Reply::empty(500)]).await;
+
+    let error = client(&deployment.base).run("generate", &json!({})).await.unwrap_err();
+    let Error::Decode { body, .. } = &error else {
+        panic!("expected a decode error, got {error:?}");
+    };
+    assert!(body.contains("queued") && body.contains("<redacted>"), "{body}");
+    assert!(!format!("{error} {error:?}").contains("hunter2"), "{error:?}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_result_still_pending_is_none_and_waiting_polls_again() {
     let accepted = Reply::json(202, json!({})).header("x-inference-id", "job-2");
     let text = Reply::json(200, json!(null))
