@@ -194,10 +194,7 @@ impl Error {
         if !status.is_redirection() {
             return Self::UnexpectedStatus(status);
         }
-        let location = response
-            .headers()
-            .get(http::header::LOCATION)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        let location = crate::net::location(response.headers());
         Self::Redirect { status, location }
     }
 }
@@ -276,7 +273,7 @@ impl fmt::Display for Error {
                     "the server redirected ({status}) to {location}; redirects are not followed"
                 )
             }
-            Self::TooLarge { what, limit } => write!(f, "{what} larger than the limit of {limit} bytes"),
+            Self::TooLarge { what, limit } => LimitExceeded { what, limit: *limit }.fmt(f),
             Self::InvalidRequest(reason) => write!(f, "invalid request: {reason}"),
             Self::Config(reason) => write!(f, "invalid configuration: {reason}"),
             Self::UnreachableState { resource, status } => {

@@ -65,6 +65,13 @@ pub(crate) fn parse_api_url(what: &str, url: &str, allow_plain_http: bool) -> Re
     }
 }
 
+/// The `Location` header of a redirect, as text (lossy where it is not UTF-8), for an error.
+pub(crate) fn location(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get(http::header::LOCATION)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+}
+
 /// Whether `url`'s host is loopback (`localhost`, `127.0.0.0/8`, `[::1]`): a server on this
 /// machine, which gets plain http and is never reached through a proxy.
 pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {

@@ -168,10 +168,7 @@ impl TokenEndpoint {
         };
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let location = response
-            .headers()
-            .get(http::header::LOCATION)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        let location = crate::net::location(response.headers());
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes,
             Err(error) => return unanswered(Some(status), error),
