@@ -108,16 +108,9 @@ const UNWRAPPED_SEND: &str = "send_unwrapped";
 /// Fails when progenitor's output no longer has the expected shape, so a progenitor upgrade
 /// cannot silently skip the adjustment.
 fn adjust_builders(file: &mut syn::File) -> Result<(), String> {
-    let builder = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == "builder" => module.content.as_mut(),
-            _ => None,
-        })
-        .ok_or("progenitor output has no `builder` module")?;
+    let builder = module_mut(&mut file.items, "builder").ok_or("progenitor output has no `builder` module")?;
     let mut wrapped = 0;
-    for item in &mut builder.1 {
+    for item in builder {
         let syn::Item::Impl(block) = item else { continue };
         let send = block.items.iter_mut().find_map(|item| match item {
             syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
@@ -141,12 +134,7 @@ fn hide_constructors(file: &mut syn::File) -> Result<(), String> {
         .items
         .iter_mut()
         .find_map(|item| match item {
-            syn::Item::Impl(block)
-                if block.trait_.is_none()
-                    && matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client")) =>
-            {
-                Some(block)
-            }
+            syn::Item::Impl(block) if block.trait_.is_none() && is_client(block) => Some(block),
             _ => None,
         })
         .ok_or("progenitor output has no `impl Client`")?;
@@ -568,11 +556,10 @@ fn route_of_fn(method: &syn::ImplItemFn) -> Option<(String, String)> {
 
 /// `X` of a method returning `builder::X<'_>`.
 fn builder_name(method: &syn::ImplItemFn) -> Option<String> {
-    let syn::ReturnType::Type(_, ty) = &method.sig.output else {
-        return None;
-    };
-    let syn::Type::Path(path) = &**ty else { return None };
-    Some(path.path.segments.last()?.ident.to_string())
+    match &method.sig.output {
+        syn::ReturnType::Type(_, ty) => type_name(ty),
+        syn::ReturnType::Default => None,
+    }
 }
 
 /// The facts of every builder in the generated `builder` module, by name. Runs after
@@ -608,14 +595,7 @@ fn builder_facts(file: &mut syn::File) -> Result<std::collections::HashMap<Strin
             let syn::TypeParamBound::Trait(bound) = predicate.bounds.first()? else {
                 return None;
             };
-            let last = bound.path.segments.last()?;
-            match &last.arguments {
-                syn::PathArguments::AngleBracketed(arguments) => match arguments.args.first()? {
-                    syn::GenericArgument::Type(ty) => Some(ty.clone()),
-                    _ => None,
-                },
-                _ => None,
-            }
+            first_argument(&bound.path)
         });
         let required = method("new").map(required_setters).unwrap_or_default();
         facts.insert(name.ident.to_string(), BuilderFacts { required, body, answer });
@@ -641,8 +621,15 @@ fn required_setters(new: &syn::ImplItemFn) -> Vec<String> {
 
 /// `T` in `Name<T>`.
 fn first_type_argument(ty: &syn::Type) -> Option<syn::Type> {
-    let syn::Type::Path(path) = ty else { return None };
-    let syn::PathArguments::AngleBracketed(arguments) = &path.path.segments.last()?.arguments else {
+    match ty {
+        syn::Type::Path(path) => first_argument(&path.path),
+        _ => None,
+    }
+}
+
+/// `T` in the path `a::Name<T>`.
+fn first_argument(path: &syn::Path) -> Option<syn::Type> {
+    let syn::PathArguments::AngleBracketed(arguments) = &path.segments.last()?.arguments else {
         return None;
     };
     match arguments.args.first()? {
@@ -833,15 +820,7 @@ fn answers_created_id(success: &syn::Type) -> bool {
 
 /// `T` in `Result<T, E>`.
 fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
-    let syn::Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last().filter(|segment| segment.ident == "Result")?;
-    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
-        return None;
-    };
-    match arguments.args.first()? {
-        syn::GenericArgument::Type(ok) => Some(ok.clone()),
-        _ => None,
-    }
+    type_name(ty).filter(|name| name == "Result").and_then(|_| first_type_argument(ty))
 }
 
 /// Replaces `encode_path(args)` with `crate::path::encode_segment(args)?`, also inside macro
