@@ -382,16 +382,15 @@ fn module_mut<'a>(items: &'a mut [syn::Item], name: &str) -> Option<&'a mut Vec<
 }
 
 /// The text of a `#[doc = "..."]` attribute.
-fn doc_text(attr: &syn::Attribute) -> Option<String> {
+pub fn doc_text(attr: &syn::Attribute) -> Option<String> {
     match &attr.meta {
-        syn::Meta::NameValue(syn::MetaNameValue {
-            value:
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(text),
-                    ..
-                }),
-            ..
-        }) => Some(text.value()),
+        syn::Meta::NameValue(pair) if pair.path.is_ident("doc") => match &pair.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -820,7 +819,9 @@ fn answers_created_id(success: &syn::Type) -> bool {
 
 /// `T` in `Result<T, E>`.
 fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
-    type_name(ty).filter(|name| name == "Result").and_then(|_| first_type_argument(ty))
+    type_name(ty)
+        .filter(|name| name == "Result")
+        .and_then(|_| first_type_argument(ty))
 }
 
 /// Replaces `encode_path(args)` with `crate::path::encode_segment(args)?`, also inside macro

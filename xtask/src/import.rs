@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use serde_json::{Map, Value, json};
 
+use crate::build_script;
 use crate::naming;
 use crate::rules::{self, ERROR_RESPONSE};
 use crate::spec::{self, Operation};
@@ -505,7 +506,10 @@ impl<'t> Importer<'t> {
             let wrapper = format!("{name}OrEmpty");
             if !self.our_schemas.contains(&wrapper) && !self.new_schemas.contains_key(&wrapper) {
                 let mut schema = Map::new();
-                schema.insert(rules::TYPE_EXTENSION.into(), Value::String(format!("Maybe<{name}>")));
+                schema.insert(
+                    build_script::TYPE_EXTENSION.into(),
+                    Value::String(format!("Maybe<{name}>")),
+                );
                 schema.insert(
                     "description".into(),
                     Value::String(format!("{name}, or null when the answer had no body.")),
@@ -713,7 +717,7 @@ impl<'t> Importer<'t> {
     }
 
     /// Copies every queued upstream schema that ours lacks (transitively), treated by [`Self::treat_schema`].
-    /// A schema ours already has is kept as it is, in particular one with [`rules::TYPE_EXTENSION`].
+    /// A schema ours already has is kept as it is, in particular one with [`build_script::TYPE_EXTENSION`].
     fn copy_referenced_schemas(&mut self) {
         while let Some(name) = self.queue.pop_front() {
             // Ours wins, in particular a schema with a hand-written type (TYPE_EXTENSION) of the same name.

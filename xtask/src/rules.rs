@@ -8,8 +8,7 @@ use serde_json::{Map, Value};
 use crate::spec::{self, Operation};
 use crate::violation::{Rule, Violation};
 
-/// The extension marking a component schema that is replaced by a hand-written Rust type.
-pub const TYPE_EXTENSION: &str = crate::build_script::TYPE_EXTENSION;
+use crate::build_script::TYPE_EXTENSION;
 
 /// The response every operation must use for `4XX` and `5XX`.
 pub const ERROR_RESPONSE: &str = "#/components/responses/Error";

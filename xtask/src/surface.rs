@@ -31,7 +31,7 @@ pub fn check(sources: &BTreeMap<String, String>) -> Result<(), Vec<String>> {
             let heading = block
                 .attrs
                 .iter()
-                .find_map(doc_text)
+                .find_map(crate::build_script::doc_text)
                 .is_some_and(|first| first.trim().starts_with("# "));
             if !heading {
                 problems.push(format!(
@@ -59,20 +59,6 @@ pub fn check(sources: &BTreeMap<String, String>) -> Result<(), Vec<String>> {
 fn names_client(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(path) if path.qself.is_none() && path.path.segments.last().is_some_and(|s| s.ident == "Client")
         && path.path.segments.iter().all(|s| s.ident == "crate" || s.ident == "Client"))
-}
-
-/// The text of a `#[doc = "..."]` attribute.
-fn doc_text(attr: &syn::Attribute) -> Option<String> {
-    match &attr.meta {
-        syn::Meta::NameValue(pair) if pair.path.is_ident("doc") => match &pair.value {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(text),
-                ..
-            }) => Some(text.value()),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 #[cfg(test)]
