@@ -1,16 +1,13 @@
 //! Offers: where each instance or cluster type can be deployed now, and at what price.
 
 use std::fmt;
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
+use std::future::IntoFuture;
 
 use futures_util::future::try_join;
 
 use crate::types::{ClusterType, Currency, Decimal, GpuInfo, InstanceType, LocationCode, WholeNumber};
+use crate::wait::BoxFuture;
 use crate::{Client, Error};
-
-/// A boxed future of the SDK's result, as listings and placements run.
-pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 mod sealed {
     /// Keeps [`super::Market`] to the types of this crate.

@@ -3,12 +3,13 @@
 use std::fmt;
 use std::future::IntoFuture;
 
-use super::offers::{BoxFuture, Filter, Market, Offer, sort_by_price};
+use super::offers::{Filter, Market, Offer, sort_by_price};
 use crate::types::error::ConversionError;
 use crate::types::{
     Cluster, ClusterId, ClusterStatus, ClusterType, CreateClusterRequest, DeployInstanceRequest, Instance, InstanceId,
     InstanceStatus, InstanceType, LocationCode, builder,
 };
+use crate::wait::BoxFuture;
 use crate::wait::{CLUSTER, INSTANCE, StatusWait};
 use crate::{Client, Error};
 

@@ -73,8 +73,9 @@ pub(crate) use resources::{CLUSTER, INSTANCE};
 /// The shortest poll interval a wait uses, so that a zero interval cannot flood the API.
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
 
-/// A boxed future, as the reads and actions of a [`StatusWait`] are stored.
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+/// A boxed future of the SDK's result, as the reads and actions of a [`StatusWait`] are stored
+/// (and capacity's listings and placements run).
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 /// Reads the resource once per call.
 type Read<'a, R> = Box<dyn FnMut() -> BoxFuture<'a, R> + Send + 'a>;
