@@ -308,8 +308,8 @@ pub struct DeployWhereAvailable<'a, R: Deployable> {
     client: &'a Client,
     request: Result<R, Error>,
     offers: Option<Vec<Offer<R::Machine>>>,
-    locations: Vec<LocationCode>,
-    max_price_per_hour: Option<f64>,
+    /// The locations and budget; [`place`] adds the request's type and market.
+    filter: Filter<R::Machine>,
 }
 
 impl<'a, R: Deployable> DeployWhereAvailable<'a, R> {
@@ -319,8 +319,7 @@ impl<'a, R: Deployable> DeployWhereAvailable<'a, R> {
             client,
             request: request.map_err(|error| Error::InvalidRequest(error.to_string())),
             offers: None,
-            locations: Vec::new(),
-            max_price_per_hour: None,
+            filter: Filter::default(),
         }
     }
 
@@ -346,7 +345,7 @@ impl<'a, R: Deployable> DeployWhereAvailable<'a, R> {
 
     /// Tries only these locations, in this order (default: every location, cheapest first).
     pub fn locations<L: Into<LocationCode>>(mut self, locations: impl IntoIterator<Item = L>) -> Self {
-        self.locations = locations.into_iter().map(Into::into).collect();
+        self.filter.locations = locations.into_iter().map(Into::into).collect();
         self
     }
 
@@ -354,7 +353,7 @@ impl<'a, R: Deployable> DeployWhereAvailable<'a, R> {
     /// that is not a number of 0 or more fails with [`Error::InvalidRequest`] before anything is
     /// sent.
     pub fn max_price_per_hour(mut self, price: f64) -> Self {
-        self.max_price_per_hour = Some(price);
+        self.filter.max_price_per_hour = Some(price);
         self
     }
 }
@@ -383,17 +382,11 @@ async fn place<R: Deployable>(deploy: DeployWhereAvailable<'_, R>) -> Result<Pla
         client,
         request,
         offers,
-        locations,
-        max_price_per_hour,
+        mut filter,
     } = deploy;
     let request = request?;
-    let filter = Filter {
-        types: vec![request.machine().clone()],
-        locations,
-        spot: request.is_spot(),
-        max_price_per_hour,
-        ..Filter::default()
-    };
+    filter.types = vec![request.machine().clone()];
+    filter.spot = request.is_spot();
     filter.check()?;
     let hostname = request.hostname();
     if hostname.is_empty() {
