@@ -131,6 +131,13 @@ impl<T: Market> Catalogue<T> {
         } else {
             filter.locations.iter().collect()
         };
+        // The catalogue's entries the filter admits and that have a price, decided once.
+        let admitted: Vec<(&Entry<T>, &Decimal)> = self
+            .entries
+            .iter()
+            .filter(|entry| filter.admits(entry))
+            .filter_map(|entry| Some((entry, entry.price_per_hour.as_ref()?)))
+            .collect();
         let mut offers = Vec::new();
         for location in locations {
             let room = self
@@ -138,10 +145,7 @@ impl<T: Market> Catalogue<T> {
                 .iter()
                 .find(|(listed, _)| listed == location)
                 .map_or(&[][..], |(_, types)| types.as_slice());
-            for entry in self.entries.iter().filter(|entry| filter.admits(entry)) {
-                let Some(price_per_hour) = &entry.price_per_hour else {
-                    continue;
-                };
+            for &(entry, price_per_hour) in &admitted {
                 offers.push(Offer {
                     machine: entry.machine.clone(),
                     location: location.clone(),
