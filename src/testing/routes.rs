@@ -302,8 +302,15 @@ pub(super) fn remove_all(items: &mut Vec<Value>, ids: &[String]) -> bool {
     if !ids.iter().all(|id| find(items, id).is_some()) {
         return false;
     }
-    items.retain(|item| !ids.iter().any(|id| item["id"] == id.as_str()));
+    take_ids(items, ids);
     true
+}
+
+/// Takes the resources with these ids out of `items`, in their order there.
+pub(super) fn take_ids(items: &mut Vec<Value>, ids: &[String]) -> Vec<Value> {
+    items
+        .extract_if(.., |item| ids.iter().any(|id| item["id"] == id.as_str()))
+        .collect()
 }
 
 #[derive(Deserialize)]

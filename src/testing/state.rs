@@ -209,10 +209,7 @@ impl State {
     /// Deletes the volumes with these ids: for good, or into the trash, where they keep their
     /// body with the status `deleted`.
     pub(super) fn delete_volumes(&mut self, ids: &[String], permanently: bool) {
-        let (deleted, kept) = std::mem::take(&mut self.volumes)
-            .into_iter()
-            .partition(|volume| ids.iter().any(|id| volume["id"] == id.as_str()));
-        self.volumes = kept;
+        let deleted = super::routes::take_ids(&mut self.volumes, ids);
         if !permanently {
             self.volume_trash.extend(deleted.into_iter().map(|mut volume: Value| {
                 volume["status"] = json!("deleted");
@@ -224,10 +221,7 @@ impl State {
 
     /// Takes the volumes with these ids out of the trash, detached.
     pub(super) fn restore_volumes(&mut self, ids: &[String]) {
-        let (restored, kept) = std::mem::take(&mut self.volume_trash)
-            .into_iter()
-            .partition(|volume| ids.iter().any(|id| volume["id"] == id.as_str()));
-        self.volume_trash = kept;
+        let restored = super::routes::take_ids(&mut self.volume_trash, ids);
         self.volumes.extend(restored.into_iter().map(|mut volume: Value| {
             volume["status"] = json!("detached");
             volume
