@@ -52,6 +52,16 @@ struct Room {
     clusters: BTreeMap<String, Vec<String>>,
 }
 
+impl Room {
+    /// The instance room of a market: spot when `is_spot` says so, else on demand.
+    fn market(&self, is_spot: Option<bool>) -> &BTreeMap<String, Vec<String>> {
+        match is_spot {
+            Some(true) => &self.spot,
+            _ => &self.on_demand,
+        }
+    }
+}
+
 /// The fake's capacity: catalogues, availability, deploy refusals and lost answers.
 #[derive(Debug)]
 pub(super) struct Capacity {
@@ -294,10 +304,7 @@ fn availability_answer(room: &BTreeMap<String, Vec<String>>, location: Option<&s
 
 pub(super) async fn availability(State(fake): State<Fake>, Query(query): Query<AvailabilityQuery>) -> Response {
     let state = lock(&fake);
-    let room = match query.is_spot {
-        Some(true) => &state.capacity.room.spot,
-        _ => &state.capacity.room.on_demand,
-    };
+    let room = state.capacity.room.market(query.is_spot);
     availability_answer(room, query.location_code.as_deref())
 }
 
@@ -307,10 +314,7 @@ pub(super) async fn availability_of(
     Query(query): Query<AvailabilityQuery>,
 ) -> Response {
     let state = lock(&fake);
-    let room = match query.is_spot {
-        Some(true) => &state.capacity.room.spot,
-        _ => &state.capacity.room.on_demand,
-    };
+    let room = state.capacity.room.market(query.is_spot);
     let available = room
         .iter()
         .filter(|(code, _)| query.location_code.as_ref().is_none_or(|wanted| wanted == *code))
