@@ -386,3 +386,60 @@ async fn the_retry_and_auth_layers_resend_the_same_request_in_any_stack_order() 
         assert_eq!(tokens.calls(), 2, "{order}");
     }
 }
+
+/// The authorizations the script saw, in order.
+fn bearers(script: &Script) -> Vec<String> {
+    script
+        .seen()
+        .into_iter()
+        .map(|seen| seen.authorization().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_the_clients_stack_each_attempt_may_replay_a_401_once_with_a_new_token() {
+    // Attempt 1: a 401, replayed at once with a new token, then a 503. Attempt 2 (after 1 s):
+    // a 401 again, replayed with a third token, then the balance.
+    let tokens = Script::new([
+        token("access-1", 3600),
+        token("access-2", 3600),
+        token("access-3", 3600),
+    ]);
+    let api = Script::new([Reply::empty(401), error(503), Reply::empty(401), balance()]);
+    let client = authenticated_api(&tokens, &api).await;
+
+    let balance = client.get_balance().send().await.unwrap();
+    assert_eq!(balance.amount.as_str(), "12.5");
+    assert_eq!(
+        bearers(&api),
+        [
+            "Bearer access-1",
+            "Bearer access-2",
+            "Bearer access-2",
+            "Bearer access-3"
+        ]
+    );
+    assert_eq!(gaps(&api), [Duration::ZERO, SECOND, Duration::ZERO]);
+    assert_eq!(tokens.calls(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_the_clients_stack_a_401_to_a_streamed_body_is_returned_and_the_token_kept() {
+    let tokens = Script::new([token("access-1", 3600), token("access-2", 3600)]);
+    let api = Script::new([Reply::empty(401), balance()]);
+    let client = authenticated_api(&tokens, &api).await;
+    let url = format!("{}/balance", progenitor_client::ClientInfo::baseurl(&client));
+
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{}"))]);
+    let response = client
+        .http()
+        .post(&url)
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    client.get_balance().send().await.unwrap();
+    assert_eq!(bearers(&api), ["Bearer access-1", "Bearer access-1"]);
+    assert_eq!(tokens.calls(), 1);
+}
