@@ -34,7 +34,16 @@ impl ClientHooks<Transport> for Client {
     /// exporters use as the span's name), `method`, `path`, and once the call ends `status`,
     /// or `error`, `attempts` (recorded by the retry layer) and `duration_ms`. It never records headers or
     /// bodies, so no token or secret can reach a log through it.
-    async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+    ///
+    /// Written as a function that returns the future, not an `async fn`: the request moves
+    /// straight into the stack's future instead of also taking room in this one, and the paths
+    /// few answers take (a body to rewrite, a middleware's error) wait in futures of their own.
+    /// Every call's future holds this one, so its size is copied on every call.
+    fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
         let span = tracing::debug_span!(
             "api_call",
             operation = info.operation_id,
@@ -49,18 +58,29 @@ impl ClientHooks<Transport> for Client {
         // A span that nothing can observe (no subscriber wants it, and tracing's `log` fallback is
         // compiled out) gets no fields recorded, so the call reads no clock for it.
         let started = span.metadata().is_some().then(tokio::time::Instant::now);
-        let result = self.inner().http.execute(request).instrument(span.clone()).await;
-        if let Some(started) = started {
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
-            match &result {
-                Ok(response) => span.record("status", response.status().as_u16()),
-                Err(error) => span.record("error", tracing::field::display(error)),
-            };
-        }
-        match result {
-            Ok(response) => normalize_body(crate::wire::limit_body(response, self.inner().max_body_size)).await,
-            Err(reqwest_middleware::Error::Reqwest(error)) => Err(error),
-            Err(reqwest_middleware::Error::Middleware(error)) => Err(carry_error(error).await),
+        let sent = self.inner().http.execute(request).instrument(span.clone());
+        let max_body_size = self.inner().max_body_size;
+        async move {
+            let result = sent.await;
+            if let Some(started) = started {
+                span.record("duration_ms", started.elapsed().as_millis() as u64);
+                match &result {
+                    Ok(response) => span.record("status", response.status().as_u16()),
+                    Err(error) => span.record("error", tracing::field::display(error)),
+                };
+            }
+            match result {
+                Ok(response) => {
+                    let response = crate::wire::limit_body(response, max_body_size);
+                    if is_decodable(&response) {
+                        Ok(response)
+                    } else {
+                        Box::pin(normalize_body(response)).await
+                    }
+                }
+                Err(reqwest_middleware::Error::Reqwest(error)) => Err(error),
+                Err(reqwest_middleware::Error::Middleware(error)) => Err(Box::pin(carry_error(error)).await),
+            }
         }
     }
 }
@@ -96,21 +116,24 @@ pub(crate) async fn decode_answer<T: serde::de::DeserializeOwned, E>(
     Ok(ResponseValue::new(inner, status, headers))
 }
 
-/// Makes a body that is not JSON decodable by the generated code.
+/// Whether the generated code can decode `response`'s body as it is: a JSON body not declared
+/// empty. Every other body goes through [`normalize_body`].
+fn is_decodable(response: &reqwest::Response) -> bool {
+    let declared_empty = response
+        .headers()
+        .get(CONTENT_LENGTH)
+        .is_some_and(|length| length == "0");
+    crate::wire::is_json(response.headers().get(CONTENT_TYPE)) && !declared_empty
+}
+
+/// Makes a body that [`is_decodable`] refuses decodable by the generated code.
 ///
 /// The API answers some create calls with the new id as bare text, and proxies in front of it
 /// answer errors with plain text or HTML. Such a body becomes a JSON string holding the text, so
 /// the typed decoders ([`crate::types::CreatedId`], [`crate::types::ApiError`]) see it. An empty
 /// body becomes `null` on success (an action that returned nothing) and `""` on error (so the
-/// status survives decoding). Non-empty JSON bodies pass through untouched and unbuffered.
+/// status survives decoding). A non-empty JSON body (declared as something else) is kept as it is.
 async fn normalize_body(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    let declared_empty = response
-        .headers()
-        .get(CONTENT_LENGTH)
-        .is_some_and(|length| length == "0");
-    if crate::wire::is_json(response.headers().get(CONTENT_TYPE)) && !declared_empty {
-        return Ok(response);
-    }
     let status = response.status();
     let version = response.version();
     let mut headers = std::mem::take(response.headers_mut());

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use http::Extensions;
 use reqwest::header::AUTHORIZATION;
 use reqwest::{Request, Response, StatusCode};
@@ -117,29 +118,57 @@ impl AuthOptions {
     }
 }
 
-#[async_trait::async_trait]
+/// Written out instead of with `#[async_trait]`, which would keep a second copy of the request in
+/// every call's future: the future stays under the size glibc's allocator serves from a thread's
+/// own cache (see BENCHMARKS.md, "Where the 64-caller gap came from").
 impl Middleware for AuthMiddleware {
-    async fn handle(
-        &self,
+    fn handle<'life0, 'life1, 'life2, 'async_trait>(
+        &'life0 self,
         mut request: Request,
+        extensions: &'life1 mut Extensions,
+        next: Next<'life2>,
+    ) -> BoxFuture<'async_trait, reqwest_middleware::Result<Response>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(async move {
+            if !self.applies_to(&request) {
+                return next.run(request, extensions).await;
+            }
+            let replay = crate::wire::copy_request(&request);
+            let token = self.authorize(&mut request).await?;
+            let response = next.clone().run(request, extensions).await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            // The replay's state lives in a future of its own, on the path few calls take.
+            Box::pin(self.replay(response, replay, &token, extensions, next)).await
+        })
+    }
+}
+
+impl AuthMiddleware {
+    /// After the API answered `unauthorized` to a request made with `token`: discards the token
+    /// and sends `replay` (the request's copy) with a new one, or returns the 401 when the request
+    /// could not be copied.
+    async fn replay(
+        &self,
+        unauthorized: Response,
+        replay: Option<Request>,
+        token: &Arc<AccessToken>,
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        if !self.applies_to(&request) {
-            return next.run(request, extensions).await;
-        }
-        let replay = crate::wire::copy_request(&request);
-        let token = self.authorize(&mut request).await?;
-        let response = next.clone().run(request, extensions).await?;
-        if response.status() != StatusCode::UNAUTHORIZED {
-            return Ok(response);
-        }
         let Some(mut replay) = replay else {
             tracing::debug!("API answered 401; the request body cannot be replayed");
-            return Ok(response);
+            return Ok(unauthorized);
         };
+        drop(unauthorized);
         tracing::debug!(url = %replay.url(), "API answered 401; renewing the token and replaying once");
-        self.cache.discard(&token);
+        self.cache.discard(token);
         self.authorize(&mut replay).await?;
         next.run(replay, extensions).await
     }

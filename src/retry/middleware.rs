@@ -1,5 +1,6 @@
 //! [`RetryMiddleware`]: the retry loop around the rest of the middleware stack.
 
+use futures_util::future::BoxFuture;
 use http::Extensions;
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
@@ -37,42 +38,57 @@ impl RetryMiddleware {
     }
 }
 
-#[async_trait::async_trait]
+/// Written out instead of with `#[async_trait]`, which would keep a second copy of the request in
+/// every call's future: the future stays under the size glibc's allocator serves from a thread's
+/// own cache (see BENCHMARKS.md, "Where the 64-caller gap came from").
 impl Middleware for RetryMiddleware {
-    async fn handle(
-        &self,
-        request: Request,
-        extensions: &mut Extensions,
-        next: Next<'_>,
-    ) -> reqwest_middleware::Result<Response> {
-        if self.policy.is_off() {
-            return next.run(request, extensions).await;
-        }
-        let mut attempts = Attempts::start(&self.policy);
-        let method = request.method().clone();
-        let mut request = request;
-        loop {
-            let spare = crate::wire::copy_request(&request);
-            let result = next.clone().run(request, extensions).await;
-            let wait = match (spare, decide(&method, &result)) {
-                (Some(spare), Decision::Retry { retry_after }) => {
-                    attempts.next_wait(retry_after).map(|wait| (wait, spare))
-                }
-                _ => None,
-            };
-            let Some((wait, spare)) = wait else {
-                if attempts.number() > 1 {
-                    tracing::Span::current().record("attempts", attempts.number());
-                }
-                return result;
-            };
-            match &result {
-                Ok(response) => tracing::debug!(status = %response.status(), ?wait, "retrying"),
-                Err(error) => tracing::debug!(%error, ?wait, "retrying"),
+    fn handle<'life0, 'life1, 'life2, 'async_trait>(
+        &'life0 self,
+        mut request: Request,
+        extensions: &'life1 mut Extensions,
+        next: Next<'life2>,
+    ) -> BoxFuture<'async_trait, reqwest_middleware::Result<Response>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(async move {
+            if self.policy.is_off() {
+                return next.run(request, extensions).await;
             }
-            drop(result);
-            attempts.sleep(wait).await;
-            request = spare;
-        }
+            let mut attempts = Attempts::start(&self.policy);
+            loop {
+                // Everything but the wait is decided in this block, so that only `request` (the
+                // next attempt's) and `attempts` are kept across the wait.
+                let wait = {
+                    // A request that could not be copied (its body is a stream) is sent once.
+                    let spare = crate::wire::copy_request(&request);
+                    let result = next.clone().run(request, extensions).await;
+                    let wait = match &spare {
+                        Some(spare) => match decide(spare.method(), &result) {
+                            Decision::Retry { retry_after } => attempts.next_wait(retry_after),
+                            Decision::Done => None,
+                        },
+                        None => None,
+                    };
+                    let (Some(wait), Some(spare)) = (wait, spare) else {
+                        if attempts.number() > 1 {
+                            tracing::Span::current().record("attempts", attempts.number());
+                        }
+                        return result;
+                    };
+                    match result {
+                        Ok(response) => tracing::debug!(status = %response.status(), ?wait, "retrying"),
+                        Err(error) => tracing::debug!(%error, ?wait, "retrying"),
+                    }
+                    request = spare;
+                    wait
+                };
+                // The wait's own state lives in a future of its own, on the path few calls take.
+                Box::pin(attempts.sleep(wait)).await;
+            }
+        })
     }
 }

@@ -134,6 +134,18 @@ impl<S: TokenSource> TokenCache<S> {
         // One clock read on the path every call takes: a valid token before its renewal point.
         let entered = Instant::now();
         let deadline = later(entered, self.shared.timeout);
+        if let Plan::Use(token) = plan(&self.shared.state.borrow(), entered, deadline) {
+            return Ok(token.clone());
+        }
+        // Every other plan may wait. Its future lives on the heap, so that this one, held by every
+        // call's middleware future, stays small (see BENCHMARKS.md: futures past 1 KiB cost a
+        // locked allocation under glibc's allocator).
+        Box::pin(self.obtain(entered, deadline)).await
+    }
+
+    /// [`token`](Self::token) when the token in hand cannot simply be used: carries out the plans
+    /// that start a renewal, wait for one, or wait for the next attempt after a failure.
+    async fn obtain(&self, entered: Instant, deadline: Instant) -> Result<Arc<AccessToken>, AuthError> {
         let mut now = entered;
         loop {
             // Planned on a snapshot, under the read lock, which is released before any wait.
