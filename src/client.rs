@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest_middleware::Middleware;
 
-use crate::auth::{AuthOptions, Credentials};
+use crate::auth::{AuthOptions, Credentials, Replayer};
 use crate::config::{Environment, profile};
 use crate::net::{http_client, is_loopback, parse_api_url};
 use crate::retry::{RetryMiddleware, RetryPolicy};
@@ -356,6 +356,12 @@ impl ClientBuilder {
             let auth = AuthOptions {
                 retry: self.retry,
                 timeout: self.timeout,
+                // The retry layer is right outside: it resends a 401 from its own copy.
+                replay: if self.retry.is_off() {
+                    Replayer::Itself
+                } else {
+                    Replayer::RetryLayer
+                },
                 ..self.auth
             };
             stack = stack.with(auth.build(credentials, &base_url, http.clone())?);

@@ -58,6 +58,12 @@ pub(crate) fn rebuild(
     reqwest::Response::from(response)
 }
 
+/// Whether [`copy_request`] can copy `request`: it has no body, or a body held in memory (not a
+/// stream, which can be read once).
+pub(crate) fn can_copy(request: &reqwest::Request) -> bool {
+    request.body().is_none_or(|body| body.as_bytes().is_some())
+}
+
 /// A copy of `request` to send again (a retry, a replay after 401), or `None` when its body is a
 /// stream.
 ///
@@ -102,7 +108,7 @@ mod tests {
 
     use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 
-    use super::{copy_request, is_json};
+    use super::{can_copy, copy_request, is_json};
 
     #[test]
     fn json_content_types_are_recognised_with_parameters_and_suffixes() {
@@ -157,6 +163,7 @@ mod tests {
         ];
         for request in requests {
             let request = request.unwrap();
+            assert!(can_copy(&request));
             let copy = copy_request(&request).unwrap();
             same(&copy, &request.try_clone().unwrap());
             same(&copy, &request);
@@ -172,6 +179,7 @@ mod tests {
             .body(reqwest::Body::wrap_stream(stream))
             .build()
             .unwrap();
+        assert!(!can_copy(&request));
         assert!(copy_request(&request).is_none());
         assert!(request.try_clone().is_none());
     }

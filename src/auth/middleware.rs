@@ -15,7 +15,7 @@ use super::source::OAuthSource;
 use super::token_endpoint::TokenEndpoint;
 use crate::Error;
 use crate::net::{DEFAULT_TIMEOUT, http_client, is_loopback, parse_api_url};
-use crate::retry::RetryPolicy;
+use crate::retry::{ResendOnce, Resending, RetryPolicy};
 
 /// A [`reqwest_middleware::Middleware`] that authenticates requests to the API.
 ///
@@ -44,6 +44,36 @@ pub struct AuthMiddleware {
     cache: TokenCache<OAuthSource>,
     /// The base URL, whose scheme, host and port decide which requests get the token.
     base: reqwest::Url,
+    /// Who sends a request again after a 401.
+    replay: Replayer,
+}
+
+/// Who sends a request again after the API answered it 401.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Replayer {
+    /// This layer, from a copy it makes of every request: it works in any stack.
+    #[default]
+    Itself,
+    /// The retry layer right outside this one, from the copy it keeps of every request anyway
+    /// (see `retry::resend`), so that a call keeps one copy. [`crate::Client`]'s stack, whose
+    /// retry layer is on, is built so.
+    RetryLayer,
+}
+
+/// What the auth layer does if the API answers a request 401.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "held in each call's future; boxing the copy would cost an allocation per call"
+)]
+enum OnUnauthorized {
+    /// Sends this copy of the request with a new token.
+    Replay(Request),
+    /// Asks the retry layer to send the request again (it puts the new token on it then).
+    AskForResend,
+    /// Returns the 401: the request was already the resend.
+    Return,
+    /// Returns the 401: the request's body is a stream, which cannot be sent twice.
+    CannotReplay,
 }
 
 impl AuthMiddleware {
@@ -90,6 +120,8 @@ pub(crate) struct AuthOptions {
     /// How long a token may take to arrive (the client's request timeout; default
     /// [`DEFAULT_TIMEOUT`]).
     pub(crate) timeout: Option<Duration>,
+    /// Who sends a request again after a 401.
+    pub(crate) replay: Replayer,
 }
 
 impl AuthOptions {
@@ -114,7 +146,11 @@ impl AuthOptions {
         };
         let margin = self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN);
         let cache = TokenCache::new(OAuthSource::new(endpoint), margin, self.retry, timeout);
-        Ok(AuthMiddleware { cache, base })
+        Ok(AuthMiddleware {
+            cache,
+            base,
+            replay: self.replay,
+        })
     }
 }
 
@@ -138,35 +174,55 @@ impl Middleware for AuthMiddleware {
             if !self.applies_to(&request) {
                 return next.run(request, extensions).await;
             }
-            let replay = crate::wire::copy_request(&request);
+            let on_unauthorized = if extensions.get::<Resending>().is_some() {
+                OnUnauthorized::Return
+            } else if !crate::wire::can_copy(&request) {
+                OnUnauthorized::CannotReplay
+            } else {
+                match self.replay {
+                    Replayer::RetryLayer => OnUnauthorized::AskForResend,
+                    Replayer::Itself => {
+                        crate::wire::copy_request(&request).map_or(OnUnauthorized::CannotReplay, OnUnauthorized::Replay)
+                    }
+                }
+            };
             let token = self.authorize(&mut request).await?;
-            let response = next.clone().run(request, extensions).await?;
+            let mut response = next.clone().run(request, extensions).await?;
             if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok(response);
             }
-            // The replay's state lives in a future of its own, on the path few calls take.
-            Box::pin(self.replay(response, replay, &token, extensions, next)).await
+            match on_unauthorized {
+                OnUnauthorized::Return => Ok(response),
+                OnUnauthorized::CannotReplay => {
+                    tracing::debug!("API answered 401; the request body cannot be replayed");
+                    Ok(response)
+                }
+                OnUnauthorized::AskForResend => {
+                    tracing::debug!(url = %response.url(), "API answered 401; renewing the token and replaying once");
+                    self.cache.discard(&token);
+                    response.extensions_mut().insert(ResendOnce);
+                    Ok(response)
+                }
+                // The replay's state lives in a future of its own, on the path few calls take.
+                OnUnauthorized::Replay(replay) => {
+                    drop(response);
+                    Box::pin(self.replay(replay, &token, extensions, next)).await
+                }
+            }
         })
     }
 }
 
 impl AuthMiddleware {
-    /// After the API answered `unauthorized` to a request made with `token`: discards the token
-    /// and sends `replay` (the request's copy) with a new one, or returns the 401 when the request
-    /// could not be copied.
+    /// After the API answered 401 to a request made with `token`: discards the token and sends
+    /// `replay`, the request's copy, with a new one.
     async fn replay(
         &self,
-        unauthorized: Response,
-        replay: Option<Request>,
+        mut replay: Request,
         token: &Arc<AccessToken>,
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        let Some(mut replay) = replay else {
-            tracing::debug!("API answered 401; the request body cannot be replayed");
-            return Ok(unauthorized);
-        };
-        drop(unauthorized);
         tracing::debug!(url = %replay.url(), "API answered 401; renewing the token and replaying once");
         self.cache.discard(token);
         self.authorize(&mut replay).await?;

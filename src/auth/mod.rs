@@ -18,5 +18,5 @@ pub use cache::DEFAULT_REFRESH_MARGIN;
 pub use credentials::Credentials;
 pub use error::AuthError;
 pub use middleware::AuthMiddleware;
-pub(crate) use middleware::AuthOptions;
+pub(crate) use middleware::{AuthOptions, Replayer};
 pub use secrecy::{ExposeSecret, SecretString};

@@ -6,13 +6,16 @@ use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 
 use super::decision::{Decision, decide};
+use super::resend::{self, Resending};
 use super::{Attempts, RetryPolicy};
 
 /// A [`reqwest_middleware::Middleware`] that retries transient failures by a [`RetryPolicy`].
 ///
 /// It returns the last answer or error as it came, never a wrapper of its own, so callers see the
 /// same [`crate::Error`] with or without retries. A request whose body is a stream cannot be
-/// repeated and is sent once. The number of attempts is recorded on the current `tracing` span
+/// repeated and is sent once. An answer that an inner layer marked for a resend (the auth layer of
+/// [`crate::Client`]'s stack, after a 401) is sent again at once, from the same copy the retries
+/// use, without counting as a retry. The number of attempts is recorded on the current `tracing` span
 /// as `attempts`, when that span has such a field (the client's per-call span does).
 ///
 /// [`crate::Client`] installs it by default. For hand-written calls:
@@ -66,6 +69,17 @@ impl Middleware for RetryMiddleware {
                     // A request that could not be copied (its body is a stream) is sent once.
                     let spare = crate::wire::copy_request(&request);
                     let result = next.clone().run(request, extensions).await;
+                    // One resend per attempt: the attempt just made was one if it was marked so.
+                    let was_resend = extensions.remove::<Resending>().is_some();
+                    let spare = match spare {
+                        Some(spare) if !was_resend && resend::is_asked(&result) => {
+                            tracing::debug!("sending the request again at once, as an inner layer asked");
+                            extensions.insert(Resending);
+                            request = spare;
+                            continue;
+                        }
+                        spare => spare,
+                    };
                     let wait = match &spare {
                         Some(spare) => match decide(spare.method(), &result) {
                             Decision::Retry { retry_after } => attempts.next_wait(retry_after),

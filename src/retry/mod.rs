@@ -9,7 +9,8 @@
 //!
 //! Inside, one concern a file: `policy` (the user's knob), `backoff` (the schedule of waits),
 //! `attempts` (a retry loop's count, total-time bound and `Retry-After` cap), `decision` (which
-//! answers are worth another try), `retry_after` (the header) and `middleware` (API calls).
+//! answers are worth another try), `retry_after` (the header), `resend` (how an inner layer has
+//! the request sent again from the retry layer's copy) and `middleware` (API calls).
 //!
 //! What is retried:
 //!
@@ -29,10 +30,12 @@ mod backoff;
 mod decision;
 mod middleware;
 mod policy;
+mod resend;
 mod retry_after;
 
 pub(crate) use attempts::Attempts;
 pub(crate) use backoff::Backoff;
 pub use middleware::RetryMiddleware;
 pub use policy::RetryPolicy;
+pub(crate) use resend::{ResendOnce, Resending};
 pub(crate) use retry_after::retry_after;
