@@ -35,10 +35,10 @@ impl ClientHooks<Transport> for Client {
     /// or `error`, `attempts` (recorded by the retry layer) and `duration_ms`. It never records headers or
     /// bodies, so no token or secret can reach a log through it.
     ///
-    /// Written as a function that returns the future, not an `async fn`: the request moves
-    /// straight into the stack's future instead of also taking room in this one, and the paths
-    /// few answers take (a body to rewrite, a middleware's error) wait in futures of their own.
-    /// Every call's future holds this one, so its size is copied on every call.
+    /// Written as a function that returns an `async` block, not as an `async fn` (which keeps
+    /// its request argument twice: as the argument and as its binding), and the paths few
+    /// answers take (a body to rewrite, a middleware's error) wait in futures of their own:
+    /// every call's future holds this one, and is copied whole as calls start.
     fn exec(
         &self,
         request: reqwest::Request,
@@ -58,10 +58,9 @@ impl ClientHooks<Transport> for Client {
         // A span that nothing can observe (no subscriber wants it, and tracing's `log` fallback is
         // compiled out) gets no fields recorded, so the call reads no clock for it.
         let started = span.metadata().is_some().then(tokio::time::Instant::now);
-        let sent = self.inner().http.execute(request).instrument(span.clone());
-        let max_body_size = self.inner().max_body_size;
+        let Transport { http, max_body_size } = self.inner();
         async move {
-            let result = sent.await;
+            let result = http.execute(request).instrument(span.clone()).await;
             if let Some(started) = started {
                 span.record("duration_ms", started.elapsed().as_millis() as u64);
                 match &result {
@@ -71,7 +70,7 @@ impl ClientHooks<Transport> for Client {
             }
             match result {
                 Ok(response) => {
-                    let response = crate::wire::limit_body(response, max_body_size);
+                    let response = crate::wire::limit_body(response, *max_body_size);
                     if is_decodable(&response) {
                         Ok(response)
                     } else {
