@@ -349,18 +349,20 @@ impl ClientBuilder {
         for middleware in self.middleware {
             stack = stack.with_arc(middleware);
         }
-        if !self.retry.is_off() {
+        let retries = !self.retry.is_off();
+        if retries {
             stack = stack.with(RetryMiddleware::new(self.retry));
         }
         if let Some(credentials) = self.credentials {
             let auth = AuthOptions {
                 retry: self.retry,
                 timeout: self.timeout,
-                // The retry layer is right outside: it resends a 401 from its own copy.
-                replay: if self.retry.is_off() {
-                    Replayer::Itself
-                } else {
+                // The retry layer, when there is one, is right outside: it resends a 401 from its
+                // own copy.
+                replay: if retries {
                     Replayer::RetryLayer
+                } else {
+                    Replayer::Itself
                 },
                 ..self.auth
             };

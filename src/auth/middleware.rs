@@ -49,7 +49,7 @@ pub struct AuthMiddleware {
 }
 
 /// Who sends a request again after the API answered it 401.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) enum Replayer {
     /// This layer, from a copy it makes of every request: it works in any stack.
     #[default]
@@ -174,16 +174,12 @@ impl Middleware for AuthMiddleware {
             if !self.applies_to(&request) {
                 return next.run(request, extensions).await;
             }
-            let on_unauthorized = if extensions.get::<Resending>().is_some() {
-                OnUnauthorized::Return
-            } else if !crate::wire::can_copy(&request) {
-                OnUnauthorized::CannotReplay
-            } else {
-                match self.replay {
-                    Replayer::RetryLayer => OnUnauthorized::AskForResend,
-                    Replayer::Itself => {
-                        crate::wire::copy_request(&request).map_or(OnUnauthorized::CannotReplay, OnUnauthorized::Replay)
-                    }
+            let on_unauthorized = match self.replay {
+                _ if extensions.get::<Resending>().is_some() => OnUnauthorized::Return,
+                Replayer::RetryLayer if crate::wire::can_copy(&request) => OnUnauthorized::AskForResend,
+                Replayer::RetryLayer => OnUnauthorized::CannotReplay,
+                Replayer::Itself => {
+                    crate::wire::copy_request(&request).map_or(OnUnauthorized::CannotReplay, OnUnauthorized::Replay)
                 }
             };
             let token = self.authorize(&mut request).await?;
@@ -192,41 +188,37 @@ impl Middleware for AuthMiddleware {
                 return Ok(response);
             }
             match on_unauthorized {
-                OnUnauthorized::Return => Ok(response),
+                OnUnauthorized::Return => return Ok(response),
                 OnUnauthorized::CannotReplay => {
                     tracing::debug!("API answered 401; the request body cannot be replayed");
-                    Ok(response)
+                    return Ok(response);
                 }
-                OnUnauthorized::AskForResend => {
-                    tracing::debug!(url = %response.url(), "API answered 401; renewing the token and replaying once");
-                    self.cache.discard(&token);
-                    response.extensions_mut().insert(ResendOnce);
-                    Ok(response)
-                }
+                OnUnauthorized::AskForResend | OnUnauthorized::Replay(_) => {}
+            }
+            tracing::debug!(url = %response.url(), "API answered 401; renewing the token and replaying once");
+            self.cache.discard(&token);
+            if let OnUnauthorized::Replay(replay) = on_unauthorized {
                 // The replay's state lives in a future of its own, on the path few calls take.
-                OnUnauthorized::Replay(replay) => {
-                    drop(response);
-                    Box::pin(self.replay(replay, &token, extensions, next)).await
-                }
+                drop(response);
+                Box::pin(self.send_with_new_token(replay, extensions, next)).await
+            } else {
+                response.extensions_mut().insert(ResendOnce);
+                Ok(response)
             }
         })
     }
 }
 
 impl AuthMiddleware {
-    /// After the API answered 401 to a request made with `token`: discards the token and sends
-    /// `replay`, the request's copy, with a new one.
-    async fn replay(
+    /// Sends `request` again with a new token (the old one was discarded after a 401).
+    async fn send_with_new_token(
         &self,
-        mut replay: Request,
-        token: &Arc<AccessToken>,
+        mut request: Request,
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        tracing::debug!(url = %replay.url(), "API answered 401; renewing the token and replaying once");
-        self.cache.discard(token);
-        self.authorize(&mut replay).await?;
-        next.run(replay, extensions).await
+        self.authorize(&mut request).await?;
+        next.run(request, extensions).await
     }
 }
 
