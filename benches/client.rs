@@ -304,7 +304,10 @@ fn main() {
         .and_then(|ms| ms.parse().ok())
         .unwrap_or(500);
     let length = Duration::from_millis(round_ms);
-    let rounds = 12;
+    let rounds = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(12);
 
     if let Some(calls) = std::env::var("BENCH_CALLS").ok().and_then(|n| n.parse().ok()) {
         return count_calls(&Server::start(2), calls);

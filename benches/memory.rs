@@ -98,6 +98,13 @@ fn allocations_per_call(server: &Server) {
             println!("{label:<34} {n:>7.1} allocations {bytes:>9.0} bytes {large:>5.1} over 1 KiB per call");
             n
         };
+        // What a caller's task holds while a call runs: copied whole as the call starts.
+        println!(
+            "{:<34} sdk {} bytes, bare {} bytes",
+            "size of a GET /balance future",
+            std::mem::size_of_val(&common::sdk_balance(&sdk)),
+            std::mem::size_of_val(&bare.balance()),
+        );
         for (name, instances) in [("GET /balance", false), ("GET /instances (20)", true)] {
             let sdk_n = measure(&format!("{name}, sdk"), true, instances).await;
             let bare_n = measure(&format!("{name}, bare"), false, instances).await;

@@ -9,7 +9,7 @@ use crate::auth::{AuthOptions, Credentials, Replayer};
 use crate::config::{Environment, profile};
 use crate::net::{http_client, is_loopback, parse_api_url};
 use crate::retry::{RetryMiddleware, RetryPolicy};
-use crate::transport::Transport;
+use crate::transport::{ClientLayers, Transport};
 use crate::{Client, Error};
 
 /// The API's current base URL.
@@ -345,31 +345,37 @@ impl ClientBuilder {
             )?,
         };
 
+        let retries = !self.retry.is_off();
+        let auth = match self.credentials {
+            Some(credentials) => {
+                let options = AuthOptions {
+                    retry: self.retry,
+                    timeout: self.timeout,
+                    // The retry layer, when there is one, is right outside: it resends a 401 from
+                    // its own copy.
+                    replay: if retries {
+                        Replayer::RetryLayer
+                    } else {
+                        Replayer::Itself
+                    },
+                    ..self.auth
+                };
+                Some(options.build(credentials, &base_url, http.clone())?)
+            }
+            None => None,
+        };
+        let layers = Arc::new(ClientLayers {
+            retry: retries.then(|| RetryMiddleware::new(self.retry)),
+            auth,
+        });
+        let direct = self.middleware.is_empty().then(|| layers.clone());
         let mut stack = reqwest_middleware::ClientBuilder::new(http.clone());
         for middleware in self.middleware {
             stack = stack.with_arc(middleware);
         }
-        let retries = !self.retry.is_off();
-        if retries {
-            stack = stack.with(RetryMiddleware::new(self.retry));
-        }
-        if let Some(credentials) = self.credentials {
-            let auth = AuthOptions {
-                retry: self.retry,
-                timeout: self.timeout,
-                // The retry layer, when there is one, is right outside: it resends a 401 from its
-                // own copy.
-                replay: if retries {
-                    Replayer::RetryLayer
-                } else {
-                    Replayer::Itself
-                },
-                ..self.auth
-            };
-            stack = stack.with(auth.build(credentials, &base_url, http.clone())?);
-        }
         let transport = Transport {
-            http: stack.build(),
+            http: stack.with_arc(layers).build(),
+            direct,
             max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
         };
         Ok(Client::new_with_client(&base_url, http, transport))

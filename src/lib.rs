@@ -38,13 +38,15 @@
 //! - `path` (uses `types`): path parameters of the generated requests.
 //! - `wire` (uses `error`): copies of requests, body limits, media types.
 //! - `tls` (uses `net`, `error`): [`tls::configure`] for a caller's own HTTP client.
-//! - `retry` (uses `wire`): the retry policy and middleware.
-//! - `auth` (uses `types`, `net`, `auth::error`, `error`, `wire`, `retry`): tokens. It names
+//! - `layer` (uses nothing): how the SDK's own layers hand a request inward, through
+//!   `reqwest-middleware` or directly.
+//! - `retry` (uses `wire`, `layer`): the retry policy and middleware.
+//! - `auth` (uses `types`, `net`, `auth::error`, `error`, `wire`, `retry`, `layer`): tokens. It names
 //!   [`Error`] as the error of its public constructor, [`auth::AuthMiddleware::new`].
 //! - `config` (uses `auth`, `error`): where configuration comes from: [`Environment`], the CLI's
 //!   credentials file.
 //! - `client`, `transport`, `generated` (uses `types`, `generated::types`, `net`, `auth::error`,
-//!   `auth`, `error`, `path`, `wire`, `retry`, `config`): [`Client`], its builder, the operations
+//!   `auth`, `error`, `path`, `wire`, `layer`, `retry`, `config`): [`Client`], its builder, the operations
 //!   and the transport they share.
 //! - `pagination`, `wait` (uses `types`, `error`, `retry`, `generated`): every page or item of a
 //!   list; waiting for a status.
@@ -72,6 +74,7 @@ compile_error!(
 mod client;
 mod config;
 mod error;
+mod layer;
 mod net;
 mod path;
 mod transport;

@@ -2,33 +2,43 @@
 //! non-JSON bodies made decodable.
 //!
 //! progenitor builds each request with a plain `reqwest::Client` and hands it to
-//! [`ClientHooks::exec`]; this module sends it through a [`ClientWithMiddleware`] instead, so the
-//! auth layer and any middleware the caller adds see every call.
+//! [`ClientHooks::exec`]; this module sends it through the SDK's own layers ([`ClientLayers`]:
+//! retries, then authentication) instead, after any middleware the caller added. Without such
+//! middleware the layers are called directly, as generic code (see `crate::layer`); with it, the
+//! call goes through a [`ClientWithMiddleware`] whose last layer is [`ClientLayers`].
 
 use std::error::Error as StdError;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures_util::future::Either;
+use http::Extensions;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use reqwest_middleware::ClientWithMiddleware;
 use tracing::Instrument;
 
 use crate::Client;
-use crate::auth::AuthError;
+use crate::auth::{AuthError, AuthMiddleware};
 use crate::error::MiddlewareFailure;
+use crate::layer::Inner;
+use crate::retry::RetryMiddleware;
 
-/// The per-client state progenitor keeps beside its `reqwest::Client`: the middleware stack
-/// every request goes through.
+/// The per-client state progenitor keeps beside its `reqwest::Client`: the layers every request
+/// goes through.
 #[derive(Clone, Debug)]
 pub struct Transport {
+    /// The whole stack: the caller's middleware, then [`ClientLayers`] as one middleware.
     pub(crate) http: ClientWithMiddleware,
+    /// The SDK's own layers, called directly (without `http`) when the caller added no
+    /// middleware: the same layers, in the same order, with no boxed future of their own.
+    pub(crate) direct: Option<Arc<ClientLayers>>,
     /// The largest answer body read.
     pub(crate) max_body_size: usize,
 }
 
 impl ClientHooks<Transport> for Client {
-    /// Sends one API call through the middleware stack, inside an `api_call` span.
+    /// Sends one API call through the client's layers, inside an `api_call` span.
     ///
     /// The span (level DEBUG) carries the `operation` id (also as `otel.name`, which OpenTelemetry
     /// exporters use as the span's name), `method`, `path`, and once the call ends `status`,
@@ -44,23 +54,25 @@ impl ClientHooks<Transport> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
-        let span = tracing::debug_span!(
-            "api_call",
-            operation = info.operation_id,
-            otel.name = info.operation_id,
-            method = %request.method(),
-            path = request.url().path(),
-            status = tracing::field::Empty,
-            error = tracing::field::Empty,
-            attempts = 1,
-            duration_ms = tracing::field::Empty,
-        );
-        // A span that nothing can observe (no subscriber wants it, and tracing's `log` fallback is
-        // compiled out) gets no fields recorded, so the call reads no clock for it.
+        let span = call_span(&request, info);
+        // The span of a call nothing observes is `Span::none()`: the call records no fields on it
+        // and reads no clock for it.
         let started = span.metadata().is_some().then(tokio::time::Instant::now);
-        let Transport { http, max_body_size } = self.inner();
+        let Transport {
+            http,
+            direct,
+            max_body_size,
+        } = self.inner();
+        let plain = self.client();
         async move {
-            let result = http.execute(request).instrument(span.clone()).await;
+            let mut extensions = Extensions::new();
+            let result = match direct {
+                Some(layers) => {
+                    let sending = layers.send(request, &mut extensions, plain);
+                    sending.instrument(span.clone()).await
+                }
+                None => http.execute(request).instrument(span.clone()).await,
+            };
             if let Some(started) = started {
                 span.record("duration_ms", started.elapsed().as_millis() as u64);
                 match &result {
@@ -80,6 +92,90 @@ impl ClientHooks<Transport> for Client {
                 Err(reqwest_middleware::Error::Reqwest(error)) => Err(error),
                 Err(reqwest_middleware::Error::Middleware(error)) => Err(Box::pin(carry_error(error)).await),
             }
+        }
+    }
+}
+
+/// The `api_call` span of one call (see [`Client::exec`](ClientHooks::exec)), or
+/// `Span::none()` if nothing can observe it: no subscriber wants it, and tracing's `log` fallback
+/// (compiled in when some crate turns on tracing's `log` feature) has no logger at DEBUG. Such a
+/// span costs its call nothing; a disabled span that the fallback may log costs field records
+/// and log checks at every poll.
+fn call_span(request: &reqwest::Request, info: &OperationInfo) -> tracing::Span {
+    let logged = log::max_level() >= log::LevelFilter::Debug;
+    if !logged && tracing::level_filters::LevelFilter::current() < tracing::Level::DEBUG {
+        return tracing::Span::none();
+    }
+    let span = tracing::debug_span!(
+        "api_call",
+        operation = info.operation_id,
+        otel.name = info.operation_id,
+        method = %request.method(),
+        path = request.url().path(),
+        status = tracing::field::Empty,
+        error = tracing::field::Empty,
+        attempts = 1,
+        duration_ms = tracing::field::Empty,
+    );
+    if span.is_disabled() && !logged {
+        tracing::Span::none()
+    } else {
+        span
+    }
+}
+
+/// The SDK's own layers of [`crate::Client`]'s stack, outermost first: retries (when on), then
+/// authentication (when credentials are set), each the same code as its middleware
+/// ([`RetryMiddleware`], [`AuthMiddleware`]). As one `reqwest-middleware` layer, it ends the stack
+/// after the caller's middleware; called directly (see `crate::layer`), it is the whole stack.
+#[derive(Debug)]
+pub(crate) struct ClientLayers {
+    pub(crate) retry: Option<RetryMiddleware>,
+    pub(crate) auth: Option<AuthMiddleware>,
+}
+
+impl ClientLayers {
+    /// Sends `request` through the layers that are on, then through `inner`.
+    fn send<'a>(
+        &'a self,
+        request: reqwest::Request,
+        extensions: &'a mut Extensions,
+        inner: impl Inner + 'a,
+    ) -> impl Future<Output = reqwest_middleware::Result<reqwest::Response>> + Send + 'a {
+        let inner = AuthThen {
+            auth: self.auth.as_ref(),
+            inner,
+        };
+        // Either future, not an async block around one: a call's future nests each layer's, and
+        // every level of nesting would add its own copy of the request.
+        match &self.retry {
+            Some(retry) => Either::Left(retry.send(request, extensions, inner)),
+            None => Either::Right(inner.send(request, extensions)),
+        }
+    }
+}
+
+crate::layer::middleware_by_send!(ClientLayers);
+
+/// The auth layer, when there is one, and then `inner`: what the retry layer sends to.
+#[derive(Clone)]
+struct AuthThen<'a, I> {
+    auth: Option<&'a AuthMiddleware>,
+    inner: I,
+}
+
+impl<I: Inner> Inner for AuthThen<'_, I> {
+    fn send<'a>(
+        self,
+        request: reqwest::Request,
+        extensions: &'a mut Extensions,
+    ) -> impl Future<Output = reqwest_middleware::Result<reqwest::Response>> + Send + 'a
+    where
+        Self: 'a,
+    {
+        match self.auth {
+            Some(auth) => Either::Left(auth.send(request, extensions, self.inner)),
+            None => Either::Right(self.inner.send(request, extensions)),
         }
     }
 }
@@ -173,5 +269,56 @@ async fn carry_error(error: anyhow::Error) -> reqwest::Error {
         Err(error) => error,
         // A stream whose only item is an error cannot produce a body.
         Ok(_) => unreachable!("a failing body stream produced a body"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use httpmock::prelude::*;
+
+    use crate::Client;
+
+    /// A `log` logger that keeps every record it is given.
+    struct Keep(Mutex<Vec<String>>);
+
+    impl log::Log for Keep {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+
+        fn log(&self, record: &log::Record<'_>) {
+            let line = format!("{} {}", record.target(), record.args());
+            self.0.lock().unwrap().push(line);
+        }
+
+        fn flush(&self) {}
+    }
+
+    static KEPT: Keep = Keep(Mutex::new(Vec::new()));
+
+    /// No test of this binary sets a `tracing` subscriber, so tracing's `log` fallback (which
+    /// the dev-dependencies turn on) carries the span; `call_span` must not drop it as
+    /// unobserved while a logger wants DEBUG.
+    #[tokio::test]
+    async fn without_a_subscriber_a_log_logger_at_debug_gets_the_calls_span() {
+        log::set_logger(&KEPT).expect("the only logger of the unit tests");
+        log::set_max_level(log::LevelFilter::Debug);
+        let server = MockServer::start_async().await;
+        server.mock(|when, then| {
+            when.method(GET).path("/v1/balance");
+            then.status(200)
+                .json_body(serde_json::json!({"amount": 1, "currency": "usd"}));
+        });
+        let client = Client::builder().base_url(server.url("/v1")).build().unwrap();
+        client.get_balance().send().await.unwrap();
+
+        let kept = KEPT.0.lock().unwrap();
+        let ours = |line: &&String| line.starts_with("datacrunch::transport ") && line.contains("api_call");
+        assert!(
+            kept.iter().filter(ours).any(|line| line.contains("status=200")),
+            "{kept:#?}"
+        );
     }
 }

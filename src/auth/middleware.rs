@@ -3,17 +3,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
 use http::Extensions;
 use reqwest::header::AUTHORIZATION;
 use reqwest::{Request, Response, StatusCode};
-use reqwest_middleware::{Middleware, Next};
 
 use super::Credentials;
 use super::cache::{AccessToken, DEFAULT_REFRESH_MARGIN, TokenCache};
 use super::source::OAuthSource;
 use super::token_endpoint::TokenEndpoint;
 use crate::Error;
+use crate::layer::Inner;
 use crate::net::{DEFAULT_TIMEOUT, http_client, is_loopback, parse_api_url};
 use crate::retry::{ResendOnce, Resending, RetryPolicy};
 
@@ -154,25 +153,26 @@ impl AuthOptions {
     }
 }
 
-/// Written out instead of with `#[async_trait]`, which would keep a second copy of the request in
-/// every call's future: the future stays under the size glibc's allocator serves from a thread's
-/// own cache (see BENCHMARKS.md, "Where the 64-caller gap came from").
-impl Middleware for AuthMiddleware {
-    fn handle<'life0, 'life1, 'life2, 'async_trait>(
-        &'life0 self,
+impl AuthMiddleware {
+    /// Sends `request` through `inner` with the current token, and deals with a 401 by
+    /// [`Replayer`].
+    ///
+    /// Written as a function that returns an `async` block, not as an `async fn` (which would
+    /// keep a second copy of the request), so the future stays small: see BENCHMARKS.md, "Where
+    /// the 64-caller gap came from".
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second slot for its request argument (see the doc above)"
+    )]
+    pub(crate) fn send<'a>(
+        &'a self,
         mut request: Request,
-        extensions: &'life1 mut Extensions,
-        next: Next<'life2>,
-    ) -> BoxFuture<'async_trait, reqwest_middleware::Result<Response>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        'life2: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(async move {
+        extensions: &'a mut Extensions,
+        inner: impl Inner + 'a,
+    ) -> impl Future<Output = reqwest_middleware::Result<Response>> + Send + 'a {
+        async move {
             if !self.applies_to(&request) {
-                return next.run(request, extensions).await;
+                return inner.send(request, extensions).await;
             }
             let on_unauthorized = match self.replay {
                 _ if extensions.get::<Resending>().is_some() => OnUnauthorized::Return,
@@ -183,7 +183,7 @@ impl Middleware for AuthMiddleware {
                 }
             };
             let token = self.authorize(&mut request).await?;
-            let mut response = next.clone().run(request, extensions).await?;
+            let mut response = inner.clone().send(request, extensions).await?;
             if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok(response);
             }
@@ -200,27 +200,27 @@ impl Middleware for AuthMiddleware {
             if let OnUnauthorized::Replay(replay) = on_unauthorized {
                 // The replay's state lives in a future of its own, on the path few calls take.
                 drop(response);
-                Box::pin(self.send_with_new_token(replay, extensions, next)).await
+                Box::pin(self.send_with_new_token(replay, extensions, inner)).await
             } else {
                 response.extensions_mut().insert(ResendOnce);
                 Ok(response)
             }
-        })
+        }
     }
-}
 
-impl AuthMiddleware {
     /// Sends `request` again with a new token (the old one was discarded after a 401).
     async fn send_with_new_token(
         &self,
         mut request: Request,
         extensions: &mut Extensions,
-        next: Next<'_>,
+        inner: impl Inner,
     ) -> reqwest_middleware::Result<Response> {
         self.authorize(&mut request).await?;
-        next.run(request, extensions).await
+        inner.send(request, extensions).await
     }
 }
+
+crate::layer::middleware_by_send!(AuthMiddleware);
 
 #[cfg(test)]
 mod tests {

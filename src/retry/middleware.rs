@@ -1,13 +1,12 @@
 //! [`RetryMiddleware`]: the retry loop around the rest of the middleware stack.
 
-use futures_util::future::BoxFuture;
 use http::Extensions;
 use reqwest::{Request, Response};
-use reqwest_middleware::{Middleware, Next};
 
 use super::decision::{Decision, decide};
 use super::resend::{self, Resending};
 use super::{Attempts, RetryPolicy};
+use crate::layer::Inner;
 
 /// A [`reqwest_middleware::Middleware`] that retries transient failures by a [`RetryPolicy`].
 ///
@@ -41,25 +40,25 @@ impl RetryMiddleware {
     }
 }
 
-/// Written out instead of with `#[async_trait]`, which would keep a second copy of the request in
-/// every call's future: the future stays under the size glibc's allocator serves from a thread's
-/// own cache (see BENCHMARKS.md, "Where the 64-caller gap came from").
-impl Middleware for RetryMiddleware {
-    fn handle<'life0, 'life1, 'life2, 'async_trait>(
-        &'life0 self,
+impl RetryMiddleware {
+    /// Sends `request` through `inner`, retrying by the policy.
+    ///
+    /// Written as a function that returns an `async` block, not as an `async fn` (which would
+    /// keep a second copy of the request), so the future stays small: see BENCHMARKS.md, "Where
+    /// the 64-caller gap came from".
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second slot for its request argument (see the doc above)"
+    )]
+    pub(crate) fn send<'a>(
+        &'a self,
         mut request: Request,
-        extensions: &'life1 mut Extensions,
-        next: Next<'life2>,
-    ) -> BoxFuture<'async_trait, reqwest_middleware::Result<Response>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        'life2: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(async move {
+        extensions: &'a mut Extensions,
+        inner: impl Inner + 'a,
+    ) -> impl Future<Output = reqwest_middleware::Result<Response>> + Send + 'a {
+        async move {
             if self.policy.is_off() {
-                return next.run(request, extensions).await;
+                return inner.send(request, extensions).await;
             }
             let mut attempts = Attempts::start(&self.policy);
             loop {
@@ -68,7 +67,7 @@ impl Middleware for RetryMiddleware {
                 let wait = {
                     // A request that could not be copied (its body is a stream) is sent once.
                     let spare = crate::wire::copy_request(&request);
-                    let result = next.clone().run(request, extensions).await;
+                    let result = inner.clone().send(request, extensions).await;
                     // One resend per attempt: the attempt just made was one if it was marked so.
                     let was_resend = extensions.remove::<Resending>().is_some();
                     let spare = match spare {
@@ -103,6 +102,8 @@ impl Middleware for RetryMiddleware {
                 // The wait's own state lives in a future of its own, on the path few calls take.
                 Box::pin(attempts.sleep(wait)).await;
             }
-        })
+        }
     }
 }
+
+crate::layer::middleware_by_send!(RetryMiddleware);

@@ -233,6 +233,10 @@ const CLIENT_SECRET: &str = "retry-secret-5a4b3c";
 
 /// The scripted API with a token endpoint answering `tokens` and `GET /balance` answering `api`.
 async fn authenticated_api(tokens: &Script, api: &Script) -> Client {
+    authenticated_builder(tokens, api).await.build().unwrap()
+}
+
+async fn authenticated_builder(tokens: &Script, api: &Script) -> datacrunch::ClientBuilder {
     let base = serve(
         Router::new()
             .route("/v1/oauth2/token", tokens.handler())
@@ -243,8 +247,6 @@ async fn authenticated_api(tokens: &Script, api: &Script) -> Client {
         .base_url(format!("{base}/v1"))
         .credentials("client-id", CLIENT_SECRET)
         .retry_policy(predictable())
-        .build()
-        .unwrap()
 }
 
 fn token(access: &str, expires_in: u64) -> Reply {
@@ -398,15 +400,27 @@ fn bearers(script: &Script) -> Vec<String> {
 
 #[tokio::test(start_paused = true)]
 async fn in_the_clients_stack_each_attempt_may_replay_a_401_once_with_a_new_token() {
-    // Attempt 1: a 401, replayed at once with a new token, then a 503. Attempt 2 (after 1 s):
-    // a 401 again, replayed with a third token, then the balance.
+    each_attempt_replays_a_401_once(false).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_a_middleware_of_the_callers_the_client_still_retries_and_replays_each_401_once() {
+    each_attempt_replays_a_401_once(true).await;
+}
+
+/// Attempt 1: a 401, replayed at once with a new token, then a 503. Attempt 2 (after 1 s): a 401
+/// again, replayed with a third token, then the balance. With `tagged`, the client has a
+/// middleware of the caller's ([`Tag`]); it runs once, outside the SDK's layers, so every
+/// attempt and replay carries what it added.
+async fn each_attempt_replays_a_401_once(tagged: bool) {
     let tokens = Script::new([
         token("access-1", 3600),
         token("access-2", 3600),
         token("access-3", 3600),
     ]);
     let api = Script::new([Reply::empty(401), error(503), Reply::empty(401), balance()]);
-    let client = authenticated_api(&tokens, &api).await;
+    let builder = authenticated_builder(&tokens, &api).await;
+    let client = if tagged { builder.with(Tag) } else { builder }.build().unwrap();
 
     let balance = client.get_balance().send().await.unwrap();
     assert_eq!(balance.amount.as_str(), "12.5");
@@ -419,6 +433,12 @@ async fn in_the_clients_stack_each_attempt_may_replay_a_401_once_with_a_new_toke
             "Bearer access-3"
         ]
     );
+    let tagged_requests = api
+        .seen()
+        .iter()
+        .filter(|seen| seen.headers.contains_key("x-layer"))
+        .count();
+    assert_eq!(tagged_requests, if tagged { 4 } else { 0 });
     assert_eq!(gaps(&api), [Duration::ZERO, SECOND, Duration::ZERO]);
     assert_eq!(tokens.calls(), 3);
 }
