@@ -852,9 +852,28 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
                 if ahead == ["url", "=", "format", "!"] {
                     tokens.nth(3);
                     out.extend(quote::quote!(let url = crate::transport::request_url!));
+                } else if next_tokens_are(&tokens, EXEC_THEN_POST) {
+                    tokens.nth(EXEC_THEN_POST.len() - 1);
+                    out.extend(quote::quote! {
+                        let result = {
+                            let result = client.exec(request, &info).await;
+                            client.post(&result, &info).await?;
+                            result
+                        };
+                    });
                 } else {
                     out.push(TokenTree::Ident(ident));
                 }
+            }
+            TokenTree::Ident(ident) if ident == "client" && next_tokens_are(&tokens, PRE) => {
+                tokens.nth(PRE.len() - 1);
+                out.extend(quote::quote! {
+                    let request = {
+                        let mut request = request;
+                        client.pre(&mut request, &info).await?;
+                        request
+                    };
+                });
             }
             TokenTree::Punct(dot) if dot.as_char() == '.' && lone_header.is_some() => {
                 let ahead: Vec<String> = tokens.clone().take(2).map(|token| token.to_string()).collect();
@@ -892,6 +911,43 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
         }
     }
     out.into_iter().collect()
+}
+
+/// After `client`: the call of the `pre` hook, whose `&mut request` would keep the request's
+/// slot in every call's future while the call runs (a local once borrowed keeps its storage to
+/// the end of its scope). [`rewrite_send_body`] moves it into a block of its own.
+const PRE: &[&str] = &[".", "pre", "(& mut request , & info)", ".", "await", "?", ";"];
+
+/// After `let`: the call of `exec`, then the `post` hook, whose `&result` would keep a slot for
+/// the result beside the answer's. [`rewrite_send_body`] moves both into a block of their own.
+const EXEC_THEN_POST: &[&str] = &[
+    "result",
+    "=",
+    "client",
+    ".",
+    "exec",
+    "(request , & info)",
+    ".",
+    "await",
+    ";",
+    "client",
+    ".",
+    "post",
+    "(& result , & info)",
+    ".",
+    "await",
+    "?",
+    ";",
+];
+
+/// Whether the next tokens print as `expected`, one by one.
+fn next_tokens_are(tokens: &std::iter::Peekable<proc_macro2::token_stream::IntoIter>, expected: &[&str]) -> bool {
+    let ahead: Vec<String> = tokens
+        .clone()
+        .take(expected.len())
+        .map(|token| token.to_string())
+        .collect();
+    ahead == expected
 }
 
 /// After a `let`: whether the statement is `mut header_map = HeaderMap::with_capacity(1usize);`

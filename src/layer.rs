@@ -75,7 +75,7 @@ macro_rules! middleware_by_send {
                 'life2: 'async_trait,
                 Self: 'async_trait,
             {
-                Box::pin(self.send(request, extensions, next))
+                Box::pin(self.send(request, Some(extensions), next))
             }
         }
     };

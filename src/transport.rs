@@ -11,6 +11,7 @@ use std::error::Error as StdError;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use futures_util::future::Either;
 use http::Extensions;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
@@ -45,10 +46,11 @@ impl ClientHooks<Transport> for Client {
     /// or `error`, `attempts` (recorded by the retry layer) and `duration_ms`. It never records headers or
     /// bodies, so no token or secret can reach a log through it.
     ///
-    /// Written as a function that returns an `async` block, not as an `async fn` (which keeps
-    /// its request argument twice: as the argument and as its binding), and the paths few
-    /// answers take (a body to rewrite, a middleware's error) wait in futures of their own:
-    /// every call's future holds this one, and is copied whole as calls start.
+    /// Written as a function that builds the sending future at once and chains the rest, not as
+    /// an `async fn` or block (which would keep the request argument beside the future it moved
+    /// into), and the paths few answers take (a body to rewrite, a middleware's error) wait in
+    /// futures of their own: every call's future holds this one, and is copied whole as calls
+    /// start.
     fn exec(
         &self,
         request: reqwest::Request,
@@ -63,16 +65,14 @@ impl ClientHooks<Transport> for Client {
             direct,
             max_body_size,
         } = self.inner();
-        let plain = self.client();
-        async move {
-            let mut extensions = Extensions::new();
-            let result = match direct {
-                Some(layers) => {
-                    let sending = layers.send(request, &mut extensions, plain);
-                    sending.instrument(span.clone()).await
-                }
-                None => http.execute(request).instrument(span.clone()).await,
-            };
+        let max_body_size = *max_body_size;
+        let sending = match direct {
+            Some(layers) => Either::Left(layers.send(request, None, self.client())),
+            None => Either::Right(http.execute(request)),
+        };
+        // A combinator, not an async block that awaits `sending`: the block would keep the
+        // request (its argument) and the sending future (moved to be awaited) twice.
+        sending.instrument(span.clone()).then(move |result| {
             if let Some(started) = started {
                 span.record("duration_ms", started.elapsed().as_millis() as u64);
                 match &result {
@@ -80,19 +80,28 @@ impl ClientHooks<Transport> for Client {
                     Err(error) => span.record("error", tracing::field::display(error)),
                 };
             }
-            match result {
-                Ok(response) => {
-                    let response = crate::wire::limit_body(response, *max_body_size);
-                    if is_decodable(&response) {
-                        Ok(response)
-                    } else {
-                        Box::pin(normalize_body(response)).await
-                    }
-                }
-                Err(reqwest_middleware::Error::Reqwest(error)) => Err(error),
-                Err(reqwest_middleware::Error::Middleware(error)) => Err(Box::pin(carry_error(error)).await),
+            finish(result, max_body_size)
+        })
+    }
+}
+
+/// The answer of a call as the generated code reads it: the body limited, made decodable if it
+/// is not (see [`normalize_body`]), or a middleware's error carried in a `reqwest::Error`.
+async fn finish(
+    result: reqwest_middleware::Result<reqwest::Response>,
+    max_body_size: usize,
+) -> reqwest::Result<reqwest::Response> {
+    match result {
+        Ok(response) => {
+            let response = crate::wire::limit_body(response, max_body_size);
+            if is_decodable(&response) {
+                Ok(response)
+            } else {
+                Box::pin(normalize_body(response)).await
             }
         }
+        Err(reqwest_middleware::Error::Reqwest(error)) => Err(error),
+        Err(reqwest_middleware::Error::Middleware(error)) => Err(Box::pin(carry_error(error)).await),
     }
 }
 
@@ -135,22 +144,31 @@ pub(crate) struct ClientLayers {
 }
 
 impl ClientLayers {
-    /// Sends `request` through the layers that are on, then through `inner`.
+    /// Sends `request` through the layers that are on, then through `inner`. `extensions` are the
+    /// call's, or `None` when the call has none (the outermost layer then keeps its own).
     fn send<'a>(
         &'a self,
         request: reqwest::Request,
-        extensions: &'a mut Extensions,
+        extensions: Option<&'a mut Extensions>,
         inner: impl Inner + 'a,
     ) -> impl Future<Output = reqwest_middleware::Result<reqwest::Response>> + Send + 'a {
-        let inner = AuthThen {
-            auth: self.auth.as_ref(),
-            inner,
-        };
-        // Either future, not an async block around one: a call's future nests each layer's, and
-        // every level of nesting would add its own copy of the request.
-        match &self.retry {
-            Some(retry) => Either::Left(retry.send(request, extensions, inner)),
-            None => Either::Right(inner.send(request, extensions)),
+        // Either futures, not an async block around them: a call's future nests each layer's,
+        // and every level of nesting would add its own slot for the request.
+        match (&self.retry, &self.auth) {
+            (Some(retry), auth) => {
+                let inner = AuthThen {
+                    auth: auth.as_ref(),
+                    inner,
+                };
+                Either::Left(retry.send(request, extensions, inner))
+            }
+            (None, Some(auth)) => Either::Right(Either::Left(auth.send(request, extensions, inner))),
+            (None, None) => Either::Right(Either::Right(async move {
+                match extensions {
+                    Some(extensions) => inner.send(request, extensions).await,
+                    None => inner.send(request, &mut Extensions::new()).await,
+                }
+            })),
         }
     }
 }
@@ -174,7 +192,7 @@ impl<I: Inner> Inner for AuthThen<'_, I> {
         Self: 'a,
     {
         match self.auth {
-            Some(auth) => Either::Left(auth.send(request, extensions, self.inner)),
+            Some(auth) => Either::Left(auth.send(request, Some(extensions), self.inner)),
             None => Either::Right(self.inner.send(request, extensions)),
         }
     }

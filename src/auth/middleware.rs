@@ -60,13 +60,10 @@ pub(crate) enum Replayer {
 }
 
 /// What the auth layer does if the API answers a request 401.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "held in each call's future; boxing the copy would cost an allocation per call"
-)]
 enum OnUnauthorized {
-    /// Sends this copy of the request with a new token.
-    Replay(Request),
+    /// Sends this copy of the request with a new token. Boxed: held in every call's future, and
+    /// [`crate::Client`]'s stack (whose retry layer resends) never keeps one.
+    Replay(Box<Request>),
     /// Asks the retry layer to send the request again (it puts the new token on it then).
     AskForResend,
     /// Returns the 401: the request was already the resend.
@@ -155,7 +152,8 @@ impl AuthOptions {
 
 impl AuthMiddleware {
     /// Sends `request` through `inner` with the current token, and deals with a 401 by
-    /// [`Replayer`].
+    /// [`Replayer`]. `extensions` are the call's, or `None` when the call has none (the layer then
+    /// keeps its own).
     ///
     /// Written as a function that returns an `async` block, not as an `async fn` (which would
     /// keep a second copy of the request), so the future stays small: see BENCHMARKS.md, "Where
@@ -167,10 +165,12 @@ impl AuthMiddleware {
     pub(crate) fn send<'a>(
         &'a self,
         mut request: Request,
-        extensions: &'a mut Extensions,
+        extensions: Option<&'a mut Extensions>,
         inner: impl Inner + 'a,
     ) -> impl Future<Output = reqwest_middleware::Result<Response>> + Send + 'a {
         async move {
+            let mut own = Extensions::new();
+            let extensions = extensions.unwrap_or(&mut own);
             if !self.applies_to(&request) {
                 return inner.send(request, extensions).await;
             }
@@ -178,9 +178,9 @@ impl AuthMiddleware {
                 _ if extensions.get::<Resending>().is_some() => OnUnauthorized::Return,
                 Replayer::RetryLayer if crate::wire::can_copy(&request) => OnUnauthorized::AskForResend,
                 Replayer::RetryLayer => OnUnauthorized::CannotReplay,
-                Replayer::Itself => {
-                    crate::wire::copy_request(&request).map_or(OnUnauthorized::CannotReplay, OnUnauthorized::Replay)
-                }
+                Replayer::Itself => crate::wire::copy_request(&request).map_or(OnUnauthorized::CannotReplay, |copy| {
+                    OnUnauthorized::Replay(Box::new(copy))
+                }),
             };
             let token = self.authorize(&mut request).await?;
             let mut response = inner.clone().send(request, extensions).await?;
@@ -200,7 +200,7 @@ impl AuthMiddleware {
             if let OnUnauthorized::Replay(replay) = on_unauthorized {
                 // The replay's state lives in a future of its own, on the path few calls take.
                 drop(response);
-                Box::pin(self.send_with_new_token(replay, extensions, inner)).await
+                Box::pin(self.send_with_new_token(*replay, extensions, inner)).await
             } else {
                 response.extensions_mut().insert(ResendOnce);
                 Ok(response)

@@ -41,7 +41,8 @@ impl RetryMiddleware {
 }
 
 impl RetryMiddleware {
-    /// Sends `request` through `inner`, retrying by the policy.
+    /// Sends `request` through `inner`, retrying by the policy. `extensions` are the call's, or
+    /// `None` when the call has none (the layer then keeps its own).
     ///
     /// Written as a function that returns an `async` block, not as an `async fn` (which would
     /// keep a second copy of the request), so the future stays small: see BENCHMARKS.md, "Where
@@ -53,10 +54,12 @@ impl RetryMiddleware {
     pub(crate) fn send<'a>(
         &'a self,
         mut request: Request,
-        extensions: &'a mut Extensions,
+        extensions: Option<&'a mut Extensions>,
         inner: impl Inner + 'a,
     ) -> impl Future<Output = reqwest_middleware::Result<Response>> + Send + 'a {
         async move {
+            let mut own = Extensions::new();
+            let extensions = extensions.unwrap_or(&mut own);
             if self.policy.is_off() {
                 return inner.send(request, extensions).await;
             }
