@@ -215,18 +215,25 @@ pub(crate) use request_url;
 /// What progenitor's `ResponseValue::from_response` does (the status, the headers and the body
 /// decoded from JSON), with the headers moved out of the answer instead of copied. build.rs makes
 /// the generated code call it.
-pub(crate) async fn decode_answer<T: serde::de::DeserializeOwned, E>(
+///
+/// The body's reading is started here and the decoding chained to it, not written as an `async
+/// fn`, which would keep the answer in every call's future twice (as its argument and as its
+/// binding), nor as an `async` block, which would keep the reading twice.
+#[expect(
+    clippy::result_large_err,
+    reason = "progenitor's Error, which the generated code returns as it is"
+)]
+pub(crate) fn decode_answer<T: serde::de::DeserializeOwned, E>(
     mut response: reqwest::Response,
-) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
+) -> impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>> {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let full = response
-        .bytes()
-        .await
-        .map_err(progenitor_client::Error::ResponseBodyError)?;
-    let inner =
-        serde_json::from_slice(&full).map_err(|error| progenitor_client::Error::InvalidResponsePayload(full, error))?;
-    Ok(ResponseValue::new(inner, status, headers))
+    response.bytes().map(move |full| {
+        let full = full.map_err(progenitor_client::Error::ResponseBodyError)?;
+        let inner = serde_json::from_slice(&full)
+            .map_err(|error| progenitor_client::Error::InvalidResponsePayload(full, error))?;
+        Ok(ResponseValue::new(inner, status, headers))
+    })
 }
 
 /// Whether the generated code can decode `response`'s body as it is: a JSON body not declared

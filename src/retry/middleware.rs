@@ -65,31 +65,29 @@ impl RetryMiddleware {
             }
             let mut attempts = Attempts::start(&self.policy);
             loop {
-                // Everything but the wait is decided in this block, so that only `request` (the
-                // next attempt's) and `attempts` are kept across the wait.
+                // The request is sent and a copy of it kept for the next attempt, in the same
+                // slot: this future holds one request, not a request and a spare.
+                let Some(spare) = crate::wire::copy_request(&request) else {
+                    // A request that cannot be copied (its body is a stream) is sent once.
+                    return inner.send(request, extensions).await;
+                };
+                let attempt = std::mem::replace(&mut request, spare);
+                // Everything but the wait is decided in this block, so that only `request` and
+                // `attempts` are kept across the wait.
                 let wait = {
-                    // A request that could not be copied (its body is a stream) is sent once.
-                    let spare = crate::wire::copy_request(&request);
-                    let result = inner.clone().send(request, extensions).await;
+                    let result = inner.clone().send(attempt, extensions).await;
                     // One resend per attempt: the attempt just made was one if it was marked so.
                     let was_resend = extensions.remove::<Resending>().is_some();
-                    let spare = match spare {
-                        Some(spare) if !was_resend && resend::is_asked(&result) => {
-                            tracing::debug!("sending the request again at once, as an inner layer asked");
-                            extensions.insert(Resending);
-                            request = spare;
-                            continue;
-                        }
-                        spare => spare,
+                    if !was_resend && resend::is_asked(&result) {
+                        tracing::debug!("sending the request again at once, as an inner layer asked");
+                        extensions.insert(Resending);
+                        continue;
+                    }
+                    let wait = match decide(request.method(), &result) {
+                        Decision::Retry { retry_after } => attempts.next_wait(retry_after),
+                        Decision::Done => None,
                     };
-                    let wait = match &spare {
-                        Some(spare) => match decide(spare.method(), &result) {
-                            Decision::Retry { retry_after } => attempts.next_wait(retry_after),
-                            Decision::Done => None,
-                        },
-                        None => None,
-                    };
-                    let (Some(wait), Some(spare)) = (wait, spare) else {
+                    let Some(wait) = wait else {
                         if attempts.number() > 1 {
                             tracing::Span::current().record("attempts", attempts.number());
                         }
@@ -99,7 +97,6 @@ impl RetryMiddleware {
                         Ok(response) => tracing::debug!(status = %response.status(), ?wait, "retrying"),
                         Err(error) => tracing::debug!(%error, ?wait, "retrying"),
                     }
-                    request = spare;
                     wait
                 };
                 // The wait's own state lives in a future of its own, on the path few calls take.
