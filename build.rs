@@ -848,12 +848,9 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
                     tokens.nth(consumed - 1);
                     continue;
                 }
-                let ahead: Vec<String> = tokens.clone().take(4).map(|token| token.to_string()).collect();
-                if ahead == ["url", "=", "format", "!"] {
-                    tokens.nth(3);
+                if take_tokens(&mut tokens, &["url", "=", "format", "!"]) {
                     out.extend(quote::quote!(let url = crate::transport::request_url!));
-                } else if next_tokens_are(&tokens, EXEC_THEN_POST) {
-                    tokens.nth(EXEC_THEN_POST.len() - 1);
+                } else if take_tokens(&mut tokens, EXEC_THEN_POST) {
                     out.extend(quote::quote! {
                         let result = {
                             let result = client.exec(request, &info).await;
@@ -865,8 +862,7 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
                     out.push(TokenTree::Ident(ident));
                 }
             }
-            TokenTree::Ident(ident) if ident == "client" && next_tokens_are(&tokens, PRE) => {
-                tokens.nth(PRE.len() - 1);
+            TokenTree::Ident(ident) if ident == "client" && take_tokens(&mut tokens, PRE) => {
                 out.extend(quote::quote! {
                     let request = {
                         let mut request = request;
@@ -876,9 +872,7 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
                 });
             }
             TokenTree::Punct(dot) if dot.as_char() == '.' && lone_header.is_some() => {
-                let ahead: Vec<String> = tokens.clone().take(2).map(|token| token.to_string()).collect();
-                if ahead == ["headers", "(header_map)"] {
-                    tokens.nth(1);
+                if take_tokens(&mut tokens, &["headers", "(header_map)"]) {
                     let header = lone_header.take();
                     out.extend(quote::quote!(.header(#header)));
                 } else {
@@ -894,9 +888,7 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
                 _ => out.push(TokenTree::Ident(ident)),
             },
             TokenTree::Ident(ident) if ident == "ResponseValue" => {
-                let ahead: Vec<String> = tokens.clone().take(3).map(|token| token.to_string()).collect();
-                if ahead == [":", ":", "from_response"] {
-                    tokens.nth(2);
+                if take_tokens(&mut tokens, &[":", ":", "from_response"]) {
                     out.extend(quote::quote!(crate::transport::decode_answer));
                 } else {
                     out.push(TokenTree::Ident(ident));
@@ -940,14 +932,17 @@ const EXEC_THEN_POST: &[&str] = &[
     ";",
 ];
 
-/// Whether the next tokens print as `expected`, one by one.
-fn next_tokens_are(tokens: &std::iter::Peekable<proc_macro2::token_stream::IntoIter>, expected: &[&str]) -> bool {
-    let ahead: Vec<String> = tokens
+/// Whether the next tokens print as `expected`, one by one; if they do, they are taken.
+fn take_tokens(tokens: &mut std::iter::Peekable<proc_macro2::token_stream::IntoIter>, expected: &[&str]) -> bool {
+    let matches = tokens
         .clone()
         .take(expected.len())
         .map(|token| token.to_string())
-        .collect();
-    ahead == expected
+        .eq(expected.iter().copied());
+    if matches {
+        tokens.nth(expected.len() - 1);
+    }
+    matches
 }
 
 /// After a `let`: whether the statement is `mut header_map = HeaderMap::with_capacity(1usize);`
