@@ -833,13 +833,24 @@ fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
 ///   into one buffer sized up front (`format!` grows its buffer as it writes);
 /// - a header map of one header, `let mut header_map = HeaderMap::with_capacity(1usize);
 ///   header_map.append(name, value);` then `.headers(header_map)` on the request, with
-///   `.header(name, value)` on the request. A map of more headers is left as it is.
+///   `.header(name, value)` on the request. A map of more headers is left as it is;
+/// - `let mut request = client.client.get(url)...build()?;` with a closure that builds the
+///   request, `let build_request = || client.client.get(&url)...build();`, then
+///   `let request = build_request()?;`, and `client.exec(request, &info)` with
+///   `client.exec_rebuilding(request, &info, Some(&build_request))`: the layers that send the
+///   request again build it again, and most calls, sent once, are spared a copy. A request
+///   built with a header map or with a `?` of its own (header parameters) is left as it is, and
+///   copied.
 fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     use proc_macro2::TokenTree;
     let mut out = Vec::new();
     let mut tokens = tokens.into_iter().peekable();
     // The arguments of the one `header_map.append(..)`, once its map is taken out.
     let mut lone_header: Option<proc_macro2::TokenStream> = None;
+    // Whether the request is built by the closure `build_request`, and whether its statement is
+    // still being read.
+    let mut rebuildable = false;
+    let mut in_build = false;
     while let Some(token) = tokens.next() {
         match token {
             TokenTree::Ident(ident) if ident == "let" => {
@@ -850,10 +861,19 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
                 }
                 if take_tokens(&mut tokens, &["url", "=", "format", "!"]) {
                     out.extend(quote::quote!(let url = crate::transport::request_url!));
+                } else if let Some(method) = request_built_alone(&mut tokens, lone_header.as_ref()) {
+                    out.extend(quote::quote!(let build_request = || client.client.#method(&url)));
+                    rebuildable = true;
+                    in_build = true;
                 } else if take_tokens(&mut tokens, EXEC_THEN_POST) {
+                    let exec = if rebuildable {
+                        quote::quote!(client.exec_rebuilding(request, &info, Some(&build_request)))
+                    } else {
+                        quote::quote!(client.exec(request, &info))
+                    };
                     out.extend(quote::quote! {
                         let result = {
-                            let result = client.exec(request, &info).await;
+                            let result = #exec.await;
                             client.post(&result, &info).await?;
                             result
                         };
@@ -869,6 +889,13 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
                         client.pre(&mut request, &info).await?;
                         request
                     };
+                });
+            }
+            TokenTree::Punct(dot) if dot.as_char() == '.' && in_build && take_tokens(&mut tokens, BUILD) => {
+                in_build = false;
+                out.extend(quote::quote! {
+                    .build();
+                    let request = build_request()?;
                 });
             }
             TokenTree::Punct(dot) if dot.as_char() == '.' && lone_header.is_some() => {
@@ -903,6 +930,45 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
         }
     }
     out.into_iter().collect()
+}
+
+/// After `let`: the start of the statement that builds the request from the URL alone.
+const REQUEST_FROM_URL: &[&str] = &["mut", "request", "=", "client", ".", "client", "."];
+
+/// The end of the statement that builds the request, after its last `.`.
+const BUILD: &[&str] = &["build", "()", "?", ";"];
+
+/// After `let`: if the statement is `mut request = client.client.<method>(url)...build()?;` and
+/// nothing in it but its end uses `?`, takes its tokens up to the `(url)` and returns
+/// `<method>`. Its header map, if it names one, must be the lone header map taken out before
+/// (`lone_header`, the arguments of its one header), which becomes a `.header(..)` without `?`.
+fn request_built_alone(
+    tokens: &mut std::iter::Peekable<proc_macro2::token_stream::IntoIter>,
+    lone_header: Option<&proc_macro2::TokenStream>,
+) -> Option<proc_macro2::Ident> {
+    let statement: Vec<String> = tokens
+        .clone()
+        .map(|token| token.to_string())
+        .take_while(|token| token != ";")
+        .collect();
+    let start = REQUEST_FROM_URL.len();
+    let method = tokens.clone().nth(start);
+    let plain = statement.get(..start)? == REQUEST_FROM_URL
+        && statement.get(start + 1)? == "(url)"
+        && statement.ends_with(&["build", "()", "?"].map(String::from))
+        && statement.iter().filter(|token| token.contains('?')).count() == 1
+        && statement
+            .iter()
+            .all(|token| !token.contains("header_map") || token == "(header_map)")
+        && (!statement.iter().any(|token| token == "(header_map)")
+            || lone_header.is_some_and(|header| !header.to_string().contains('?')));
+    match method {
+        Some(proc_macro2::TokenTree::Ident(method)) if plain => {
+            tokens.nth(start + 1);
+            Some(method)
+        }
+        _ => None,
+    }
 }
 
 /// After `client`: the call of the `pre` hook, whose `&mut request` would keep the request's

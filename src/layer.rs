@@ -8,6 +8,14 @@
 //! calls, and a call allocates no future of a layer's own (see BENCHMARKS.md, "Where the
 //! 64-caller gap came from"). Each layer's logic is written once, generic over [`Inner`]; its
 //! `Middleware` impl is that logic with [`Next`] inside.
+//!
+//! A layer that sends a request more than once (a retry, a replay after a 401) gets the request
+//! to send next from a [`Repeat`]: a copy made before each send, or the request built again when
+//! another send is needed. Any request can be copied, from any stack, but the copy costs every
+//! call three allocations (the URL and the header map's two tables) that most calls never use.
+//! [`crate::Client`]'s generated calls do better: they hand over the builder that made their
+//! request, and a layer builds the request again only on the path few calls take (see
+//! BENCHMARKS.md, "issue 19, fourth pass").
 
 use http::Extensions;
 use reqwest::{Request, Response};
@@ -26,6 +34,55 @@ pub(crate) trait Inner: Clone + Send + Sync {
     ) -> impl Future<Output = reqwest_middleware::Result<Response>> + Send + 'a
     where
         Self: 'a;
+}
+
+/// Builds a call's request again, the same as it was built first: the generated code's builder,
+/// which borrows the call's arguments.
+pub(crate) type Rebuild<'a> = dyn Fn() -> reqwest::Result<Request> + Send + Sync + 'a;
+
+/// Where a layer gets the request to send next.
+#[derive(Clone, Copy)]
+pub(crate) enum Repeat<'a> {
+    /// A copy of the request, made before each send ([`crate::wire::copy_request`]). It works
+    /// for every request from every stack: hand-written calls, and the client's layers behind
+    /// the caller's middleware.
+    Copy,
+    /// The request built again, only when another send is needed: [`crate::Client`]'s
+    /// generated calls when the caller added no middleware.
+    Rebuild(&'a Rebuild<'a>),
+}
+
+impl Repeat<'_> {
+    /// Before `request` is sent: the request to send, and the copy kept for the next send
+    /// (`Copy`), or none (`Rebuild`, or a request whose body is a stream).
+    ///
+    /// The original is sent and the copy kept: the original's header map has room for the
+    /// `Authorization` header the auth layer adds, the copy's has not.
+    pub(crate) fn keep(self, request: Request) -> (Request, Option<Request>) {
+        match self {
+            Repeat::Copy => {
+                let copy = crate::wire::copy_request(&request);
+                (request, copy)
+            }
+            Repeat::Rebuild(_) => (request, None),
+        }
+    }
+
+    /// After a send: the request to send next, that is the copy [`keep`](Self::keep) kept, or
+    /// the request built again. `None` when there is neither (a request whose body is a stream,
+    /// or whose builder failed this time).
+    pub(crate) fn next(self, kept: Option<Request>) -> Option<Request> {
+        match self {
+            Repeat::Copy => kept,
+            Repeat::Rebuild(build) => match build() {
+                Ok(request) => Some(request),
+                Err(error) => {
+                    tracing::debug!(%error, "the request could not be built again");
+                    None
+                }
+            },
+        }
+    }
 }
 
 /// The rest of a `reqwest-middleware` stack.
@@ -75,7 +132,7 @@ macro_rules! middleware_by_send {
                 'life2: 'async_trait,
                 Self: 'async_trait,
             {
-                Box::pin(self.send(request, Some(extensions), next))
+                Box::pin(self.send(request, crate::layer::Repeat::Copy, Some(extensions), next))
             }
         }
     };

@@ -38,8 +38,8 @@
 //! - `path` (uses `types`): path parameters of the generated requests.
 //! - `wire` (uses `error`): copies of requests, body limits, media types.
 //! - `tls` (uses `net`, `error`): [`tls::configure`] for a caller's own HTTP client.
-//! - `layer` (uses nothing): how the SDK's own layers hand a request inward, through
-//!   `reqwest-middleware` or directly.
+//! - `layer` (uses `wire`): how the SDK's own layers hand a request inward, through
+//!   `reqwest-middleware` or directly, and get it again to send it once more.
 //! - `retry` (uses `wire`, `layer`): the retry policy and middleware.
 //! - `auth` (uses `types`, `net`, `auth::error`, `error`, `wire`, `retry`, `layer`): tokens. It names
 //!   [`Error`] as the error of its public constructor, [`auth::AuthMiddleware::new`].

@@ -22,7 +22,7 @@ use tracing::Instrument;
 use crate::Client;
 use crate::auth::{AuthError, AuthMiddleware};
 use crate::error::MiddlewareFailure;
-use crate::layer::Inner;
+use crate::layer::{Inner, Rebuild, Repeat};
 use crate::retry::RetryMiddleware;
 
 /// The per-client state progenitor keeps beside its `reqwest::Client`: the layers every request
@@ -51,11 +51,35 @@ impl ClientHooks<Transport> for Client {
     /// into), and the paths few answers take (a body to rewrite, a middleware's error) wait in
     /// futures of their own: every call's future holds this one, and is copied whole as calls
     /// start.
+    ///
+    /// The generated calls use [`Client::exec_rebuilding`], the same with the builder of their
+    /// request, which the layers use instead of a copy when they send it again.
     fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+        self.exec_rebuilding(request, info, None)
+    }
+}
+
+/// # Sending a generated call
+///
+/// Crate-internal: how the generated operations hand their requests to the layers.
+impl Client {
+    /// [`ClientHooks::exec`], where the layers that send `request` again (a retry, a replay after
+    /// a 401) build it again with `rebuild` when it is given, and copy it before each send when it
+    /// is not: most calls are sent once, and are spared the copy (see BENCHMARKS.md, "issue 19,
+    /// fourth pass"). `rebuild` must build the same request; the generated code passes the
+    /// builder that built `request`, and its `pre` hook (which it does not run again) is
+    /// progenitor's default, which does nothing.
+    pub(crate) fn exec_rebuilding<'a>(
+        &'a self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+        rebuild: Option<&'a Rebuild<'a>>,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'a {
+        let repeat = rebuild.map_or(Repeat::Copy, Repeat::Rebuild);
         let span = call_span(&request, info);
         // The span of a call nothing observes is `Span::none()`: the call records no fields on it
         // and reads no clock for it.
@@ -67,7 +91,7 @@ impl ClientHooks<Transport> for Client {
         } = self.inner();
         let max_body_size = *max_body_size;
         let sending = match direct {
-            Some(layers) => Either::Left(layers.send(request, None, self.client())),
+            Some(layers) => Either::Left(layers.send(request, repeat, None, self.client())),
             None => Either::Right(http.execute(request)),
         };
         // A combinator, not an async block that awaits `sending`: the block would keep the
@@ -144,11 +168,13 @@ pub(crate) struct ClientLayers {
 }
 
 impl ClientLayers {
-    /// Sends `request` through the layers that are on, then through `inner`. `extensions` are the
-    /// call's, or `None` when the call has none (the outermost layer then keeps its own).
+    /// Sends `request` through the layers that are on, then through `inner`; a layer that sends
+    /// it again gets it from `repeat`. `extensions` are the call's, or `None` when the call has
+    /// none (the outermost layer then keeps its own).
     fn send<'a>(
         &'a self,
         request: reqwest::Request,
+        repeat: Repeat<'a>,
         extensions: Option<&'a mut Extensions>,
         inner: impl Inner + 'a,
     ) -> impl Future<Output = reqwest_middleware::Result<reqwest::Response>> + Send + 'a {
@@ -158,11 +184,12 @@ impl ClientLayers {
             (Some(retry), auth) => {
                 let inner = AuthThen {
                     auth: auth.as_ref(),
+                    repeat,
                     inner,
                 };
-                Either::Left(retry.send(request, extensions, inner))
+                Either::Left(retry.send(request, repeat, extensions, inner))
             }
-            (None, Some(auth)) => Either::Right(Either::Left(auth.send(request, extensions, inner))),
+            (None, Some(auth)) => Either::Right(Either::Left(auth.send(request, repeat, extensions, inner))),
             (None, None) => Either::Right(Either::Right(async move {
                 match extensions {
                     Some(extensions) => inner.send(request, extensions).await,
@@ -179,6 +206,7 @@ crate::layer::middleware_by_send!(ClientLayers);
 #[derive(Clone)]
 struct AuthThen<'a, I> {
     auth: Option<&'a AuthMiddleware>,
+    repeat: Repeat<'a>,
     inner: I,
 }
 
@@ -192,7 +220,7 @@ impl<I: Inner> Inner for AuthThen<'_, I> {
         Self: 'a,
     {
         match self.auth {
-            Some(auth) => Either::Left(auth.send(request, Some(extensions), self.inner)),
+            Some(auth) => Either::Left(auth.send(request, self.repeat, Some(extensions), self.inner)),
             None => Either::Right(self.inner.send(request, extensions)),
         }
     }

@@ -12,7 +12,7 @@ use super::cache::{AccessToken, DEFAULT_REFRESH_MARGIN, TokenCache};
 use super::source::OAuthSource;
 use super::token_endpoint::TokenEndpoint;
 use crate::Error;
-use crate::layer::Inner;
+use crate::layer::{Inner, Rebuild, Repeat};
 use crate::net::{DEFAULT_TIMEOUT, http_client, is_loopback, parse_api_url};
 use crate::retry::{ResendOnce, Resending, RetryPolicy};
 
@@ -60,10 +60,12 @@ pub(crate) enum Replayer {
 }
 
 /// What the auth layer does if the API answers a request 401.
-enum OnUnauthorized {
+enum OnUnauthorized<'a> {
     /// Sends this copy of the request with a new token. Boxed: held in every call's future, and
     /// [`crate::Client`]'s stack (whose retry layer resends) never keeps one.
     Replay(Box<Request>),
+    /// Builds the request again and sends it with a new token.
+    Rebuild(&'a Rebuild<'a>),
     /// Asks the retry layer to send the request again (it puts the new token on it then).
     AskForResend,
     /// Returns the 401: the request was already the resend.
@@ -152,8 +154,9 @@ impl AuthOptions {
 
 impl AuthMiddleware {
     /// Sends `request` through `inner` with the current token, and deals with a 401 by
-    /// [`Replayer`]. `extensions` are the call's, or `None` when the call has none (the layer then
-    /// keeps its own).
+    /// [`Replayer`]; when this layer replays, it gets the request again from `repeat`.
+    /// `extensions` are the call's, or `None` when the call has none (the layer then keeps its
+    /// own).
     ///
     /// Written as a function that returns an `async` block, not as an `async fn` (which would
     /// keep a second copy of the request), so the future stays small: see BENCHMARKS.md, "Where
@@ -165,6 +168,7 @@ impl AuthMiddleware {
     pub(crate) fn send<'a>(
         &'a self,
         mut request: Request,
+        repeat: Repeat<'a>,
         extensions: Option<&'a mut Extensions>,
         inner: impl Inner + 'a,
     ) -> impl Future<Output = reqwest_middleware::Result<Response>> + Send + 'a {
@@ -176,35 +180,50 @@ impl AuthMiddleware {
             }
             let on_unauthorized = match self.replay {
                 _ if extensions.get::<Resending>().is_some() => OnUnauthorized::Return,
-                Replayer::RetryLayer if crate::wire::can_copy(&request) => OnUnauthorized::AskForResend,
-                Replayer::RetryLayer => OnUnauthorized::CannotReplay,
-                Replayer::Itself => crate::wire::copy_request(&request).map_or(OnUnauthorized::CannotReplay, |copy| {
-                    OnUnauthorized::Replay(Box::new(copy))
-                }),
+                _ if !crate::wire::can_copy(&request) => OnUnauthorized::CannotReplay,
+                Replayer::RetryLayer => OnUnauthorized::AskForResend,
+                Replayer::Itself => match repeat {
+                    Repeat::Rebuild(build) => OnUnauthorized::Rebuild(build),
+                    Repeat::Copy => crate::wire::copy_request(&request).map_or(OnUnauthorized::CannotReplay, |copy| {
+                        OnUnauthorized::Replay(Box::new(copy))
+                    }),
+                },
             };
             let token = self.authorize(&mut request).await?;
             let mut response = inner.clone().send(request, extensions).await?;
             if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok(response);
             }
-            match on_unauthorized {
+            let renew = || {
+                tracing::debug!(url = %response.url(), "API answered 401; renewing the token and replaying once");
+                self.cache.discard(&token);
+            };
+            let replay = match on_unauthorized {
                 OnUnauthorized::Return => return Ok(response),
                 OnUnauthorized::CannotReplay => {
                     tracing::debug!("API answered 401; the request body cannot be replayed");
                     return Ok(response);
                 }
-                OnUnauthorized::AskForResend | OnUnauthorized::Replay(_) => {}
-            }
-            tracing::debug!(url = %response.url(), "API answered 401; renewing the token and replaying once");
-            self.cache.discard(&token);
-            if let OnUnauthorized::Replay(replay) = on_unauthorized {
-                // The replay's state lives in a future of its own, on the path few calls take.
-                drop(response);
-                Box::pin(self.send_with_new_token(*replay, extensions, inner)).await
-            } else {
-                response.extensions_mut().insert(ResendOnce);
-                Ok(response)
-            }
+                OnUnauthorized::AskForResend => {
+                    renew();
+                    response.extensions_mut().insert(ResendOnce);
+                    return Ok(response);
+                }
+                OnUnauthorized::Replay(copy) => {
+                    renew();
+                    *copy
+                }
+                OnUnauthorized::Rebuild(build) => {
+                    renew();
+                    match Repeat::Rebuild(build).next(None) {
+                        Some(request) => request,
+                        None => return Ok(response),
+                    }
+                }
+            };
+            // The replay's state lives in a future of its own, on the path few calls take.
+            drop(response);
+            Box::pin(self.send_with_new_token(replay, extensions, inner)).await
         }
     }
 

@@ -10,7 +10,7 @@
 //! Inside, one concern a file: `policy` (the user's knob), `backoff` (the schedule of waits),
 //! `attempts` (a retry loop's count, total-time bound and `Retry-After` cap), `decision` (which
 //! answers are worth another try), `retry_after` (the header), `resend` (how an inner layer has
-//! the request sent again from the retry layer's copy) and `middleware` (API calls).
+//! the request sent again by the retry layer) and `middleware` (API calls).
 //!
 //! What is retried:
 //!

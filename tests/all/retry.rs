@@ -463,3 +463,124 @@ async fn in_the_clients_stack_a_401_to_a_streamed_body_is_returned_and_the_token
     assert_eq!(bearers(&api), ["Bearer access-1", "Bearer access-1"]);
     assert_eq!(tokens.calls(), 1);
 }
+
+/// How a client of [`every_resend_is_the_request_first_sent`] is set up.
+#[derive(Clone, Copy, Debug)]
+enum Setup {
+    /// The default stack: the retry layer resends, and builds the request again.
+    Default,
+    /// A middleware of the caller's ([`Tag`]) in front: the layers copy the request.
+    CallersMiddleware,
+    /// Retries off: the auth layer replays a 401 itself, and builds the request again.
+    RetriesOff,
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_the_default_stack_every_resend_is_the_request_first_sent() {
+    every_resend_is_the_request_first_sent(Setup::Default).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn behind_a_middleware_of_the_callers_every_resend_is_the_request_first_sent() {
+    every_resend_is_the_request_first_sent(Setup::CallersMiddleware).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_retries_off_a_replay_is_the_request_first_sent() {
+    every_resend_is_the_request_first_sent(Setup::RetriesOff).await;
+}
+
+/// A GET with a query and a POST with a JSON body, each answered 401 (replayed at once with a
+/// new token), then (with retries on) a transient error (retried after 1 s), then success: every
+/// request the API sees of one call has the same method, target, headers (but the token) and
+/// body.
+async fn every_resend_is_the_request_first_sent(setup: Setup) {
+    let tokens = Script::new([
+        token("access-1", 3600),
+        token("access-2", 3600),
+        token("access-3", 3600),
+    ]);
+    let retried = |transient: Reply, success: Reply| match setup {
+        Setup::RetriesOff => Script::new([Reply::empty(401), success]),
+        _ => Script::new([Reply::empty(401), transient, success]),
+    };
+    let images = retried(error(503), Reply::json(200, json!([])));
+    let instances = retried(
+        error(429).header("retry-after", "1"),
+        Reply::raw(202, "text/plain", "7f3e2d1c-0000-4000-8000-00000000abcd"),
+    );
+    let base = serve(
+        Router::new()
+            .route("/v1/oauth2/token", tokens.handler())
+            .route("/v1/images", images.handler())
+            .route("/v1/instances", instances.handler()),
+    )
+    .await;
+    let builder = Client::builder()
+        .base_url(format!("{base}/v1"))
+        .credentials("client-id", CLIENT_SECRET)
+        .retry_policy(predictable());
+    let client = match setup {
+        Setup::Default => builder,
+        Setup::CallersMiddleware => builder.with(Tag),
+        Setup::RetriesOff => builder.retry_policy(RetryPolicy::none()),
+    }
+    .build()
+    .unwrap();
+
+    use datacrunch::types::{DeployInstanceRequest, InstanceType, LocationCode};
+    let images_found = client
+        .get_images()
+        .instance_type(InstanceType::H100x1_80S_22V)
+        .send()
+        .await
+        .unwrap();
+    assert!(images_found.is_empty());
+    let deploy = DeployInstanceRequest::builder()
+        .instance_type(InstanceType::H100x1_80S_22V)
+        .image("ubuntu-24.04-cuda-12.8-open-docker")
+        .hostname("trainer")
+        .description("training box")
+        .location_code(LocationCode::Fin03);
+    let id = client.deploy_instance().body(deploy).send().await.unwrap().into_inner();
+    assert_eq!(id.to_string(), "7f3e2d1c-0000-4000-8000-00000000abcd");
+
+    let (first, second, third) = ("Bearer access-1", "Bearer access-2", "Bearer access-3");
+    let expected = match setup {
+        Setup::RetriesOff => [vec![first, second], vec![second, third]],
+        _ => [vec![first, second, second], vec![second, third, third]],
+    };
+    for ((script, line), bearers_expected) in [
+        (&images, "GET /v1/images?instance_type=1H100.80S.22V"),
+        (&instances, "POST /v1/instances"),
+    ]
+    .into_iter()
+    .zip(expected)
+    {
+        assert_eq!(bearers(script), bearers_expected, "{setup:?} {line}");
+        let seen = script.seen();
+        let without_token = |headers: &axum::http::HeaderMap| {
+            let mut headers = headers.clone();
+            headers.remove("authorization");
+            headers
+        };
+        for request in &seen {
+            assert_eq!(request.line, line, "{setup:?}");
+            assert_eq!(
+                without_token(&request.headers),
+                without_token(&seen[0].headers),
+                "{setup:?} {line}"
+            );
+            assert_eq!(request.body, seen[0].body, "{setup:?} {line}");
+        }
+        let tagged = seen.iter().all(|request| request.headers.contains_key("x-layer"));
+        assert_eq!(tagged, matches!(setup, Setup::CallersMiddleware), "{setup:?} {line}");
+    }
+    let sent: serde_json::Value = serde_json::from_str(&instances.seen()[0].body).unwrap();
+    assert_eq!(sent["hostname"], "trainer");
+    assert_eq!(sent["location_code"], "FIN-03");
+    if !matches!(setup, Setup::RetriesOff) {
+        assert_eq!(gaps(&instances), [Duration::ZERO, SECOND]);
+    }
+    assert_eq!(tokens.calls(), 3);
+}

@@ -431,6 +431,40 @@ fn emit_writes_the_generated_client() {
     root.codegen(&["--check", "--emit", out.to_str().unwrap()]).assert_ok();
 }
 
+#[test]
+fn generated_calls_hand_their_builder_to_the_layers_unless_they_send_header_parameters() {
+    // `GET /things/{id}` gains two header parameters: its request is built with a header map
+    // and `?`s of its own, which the builder closure cannot hold, so its layers copy it.
+    let with_headers = SPEC.replace(
+        "      operationId: getThingById\n      parameters: [{name: id, in: path, required: true, schema: {type: string}}]",
+        "      operationId: getThingById\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: string}}\n        - {name: x-trace, in: header, required: true, schema: {type: string}}\n        - {name: x-tenant, in: header, required: true, schema: {type: string}}",
+    );
+    assert_ne!(with_headers, SPEC);
+    let root = TempRoot::with_spec(&with_headers);
+    let out = root.path("generated.rs");
+    root.codegen(&["--emit", out.to_str().unwrap()]).assert_ok();
+    let code: String = fs::read_to_string(&out).unwrap().split_whitespace().collect();
+    let sends: Vec<&str> = code.split("asyncfnsend_unwrapped(").skip(1).collect();
+    assert_eq!(sends.len(), 3, "{code}");
+    assert_eq!(
+        sends.iter().filter(|send| send.contains("header_map")).count(),
+        1,
+        "{code}"
+    );
+    for send in sends {
+        let body = send.split("pubasyncfnsend(").next().unwrap();
+        let rebuilt = body.contains("letbuild_request=||{client.client.")
+            && body.contains("letrequest=build_request()?;")
+            && body.contains(".exec_rebuilding(request,&info,Some(&build_request))");
+        let copied = body.contains("letmutrequest=client.client.") && body.contains(".exec(request,&info)");
+        if body.contains("header_map") {
+            assert!(copied && !rebuilt, "{body}");
+        } else {
+            assert!(rebuilt && !copied, "{body}");
+        }
+    }
+}
+
 /// Checks the report and the merged result of importing [`UPSTREAM`], written as `name` in `format`.
 fn import_and_check(name: &str, upstream: &str) {
     let root = TempRoot::with_spec(SPEC);

@@ -80,6 +80,8 @@ impl IntoResponse for Reply {
 pub struct Seen {
     /// When it arrived, on the runtime's (possibly paused) clock.
     pub at: Instant,
+    /// Its method and target (path and query), as `GET /v1/images?instance_type=x`.
+    pub line: String,
     /// All its headers.
     pub headers: HeaderMap,
     /// Its body as text.
@@ -152,15 +154,19 @@ impl Script {
     /// An axum handler answering from this script.
     pub fn handler(&self) -> axum::routing::MethodRouter {
         let script = self.clone();
-        axum::routing::any(move |headers: HeaderMap, body: Bytes| {
-            let script = script.clone();
-            async move { script.answer(&headers, &body).await }
-        })
+        axum::routing::any(
+            move |method: axum::http::Method, uri: axum::http::Uri, headers: HeaderMap, body: Bytes| {
+                let script = script.clone();
+                let line = format!("{method} {uri}");
+                async move { script.answer(line, &headers, &body).await }
+            },
+        )
     }
 
-    async fn answer(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+    async fn answer(&self, line: String, headers: &HeaderMap, body: &[u8]) -> Reply {
         self.seen.lock().unwrap().push(Seen {
             at: Instant::now(),
+            line,
             headers: headers.clone(),
             body: String::from_utf8_lossy(body).into_owned(),
         });
