@@ -38,6 +38,9 @@ pub struct Transport {
     pub(crate) max_body_size: usize,
 }
 
+/// The client's hooks: only `exec` is its own. The `pre` hook stays progenitor's, which does
+/// nothing: a request the layers build again (see [`Client::exec_rebuilding`]) does not pass
+/// through it a second time.
 impl ClientHooks<Transport> for Client {
     /// Sends one API call through the client's layers, inside an `api_call` span.
     ///
