@@ -110,7 +110,7 @@ const UNWRAPPED_SEND: &str = "send_unwrapped";
 fn adjust_builders(file: &mut syn::File) -> Result<(), String> {
     let builder = module_mut(&mut file.items, "builder").ok_or("progenitor output has no `builder` module")?;
     let mut wrapped = 0;
-    for item in builder {
+    for item in builder.iter_mut() {
         let syn::Item::Impl(block) = item else { continue };
         let send = block.items.iter_mut().find_map(|item| match item {
             syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
@@ -124,6 +124,11 @@ fn adjust_builders(file: &mut syn::File) -> Result<(), String> {
     if wrapped == 0 {
         return Err("progenitor output has no builder `send` method".to_owned());
     }
+    // For the `.query_param(..)` calls that `rewrite_send_body` writes.
+    builder.push(syn::parse_quote!(
+        #[allow(unused_imports)]
+        use crate::query::QueryParameter as _;
+    ));
     Ok(())
 }
 
@@ -840,7 +845,10 @@ fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
 ///   `client.exec_rebuilding(request, &info, Some(&build_request))`: the layers that send the
 ///   request again build it again, and most calls, sent once, are spared a copy. A request
 ///   built with a header map or with a `?` of its own (header parameters) is left as it is, and
-///   copied.
+///   copied;
+/// - `.query(&progenitor_client::QueryParam::new(name, value))` with
+///   `.query_param(name, value)` (`crate::query`), which leaves the URL alone when the value is
+///   `None`.
 fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     use proc_macro2::TokenTree;
     let mut out = Vec::new();
@@ -914,6 +922,19 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
                 }
                 _ => out.push(TokenTree::Ident(ident)),
             },
+            TokenTree::Ident(ident) if ident == "query" => {
+                let arguments = match tokens.peek() {
+                    Some(TokenTree::Group(call)) => query_param_arguments(call),
+                    _ => None,
+                };
+                match arguments {
+                    Some(arguments) => {
+                        tokens.next();
+                        out.extend(quote::quote!(query_param #arguments));
+                    }
+                    None => out.push(TokenTree::Ident(ident)),
+                }
+            }
             TokenTree::Ident(ident) if ident == "ResponseValue" => {
                 if take_tokens(&mut tokens, &[":", ":", "from_response"]) {
                     out.extend(quote::quote!(crate::transport::decode_answer));
@@ -966,6 +987,22 @@ fn request_built_alone(
         Some(proc_macro2::TokenTree::Ident(method)) if plain => {
             tokens.nth(start + 1);
             Some(method)
+        }
+        _ => None,
+    }
+}
+
+/// If `call` is the argument list of `.query(&progenitor_client::QueryParam::new(name, value))`,
+/// the group `(name, value)`.
+fn query_param_arguments(call: &proc_macro2::Group) -> Option<proc_macro2::TokenTree> {
+    let mut inside = call.stream().into_iter();
+    let path: Vec<String> = inside.by_ref().take(7).map(|token| token.to_string()).collect();
+    if path != ["&", "progenitor_client", ":", ":", "QueryParam", ":", ":"] {
+        return None;
+    }
+    match (inside.next(), inside.next(), inside.next()) {
+        (Some(new), Some(arguments @ proc_macro2::TokenTree::Group(_)), None) if new.to_string() == "new" => {
+            Some(arguments)
         }
         _ => None,
     }

@@ -36,6 +36,7 @@
 //! - `auth::error` (uses `types`): [`auth::AuthError`], auth's own error, which [`Error`] wraps.
 //! - `error` (uses `types`, `auth::error`, `net`): [`Error`], the one error a caller matches on.
 //! - `path` (uses `types`): path parameters of the generated requests.
+//! - `query` (uses nothing): query parameters of the generated requests.
 //! - `wire` (uses `error`): copies of requests, body limits, media types.
 //! - `tls` (uses `net`, `error`): [`tls::configure`] for a caller's own HTTP client.
 //! - `layer` (uses `wire`): how the SDK's own layers hand a request inward, through
@@ -77,6 +78,7 @@ mod error;
 mod layer;
 mod net;
 mod path;
+mod query;
 mod transport;
 mod wire;
 

@@ -364,3 +364,43 @@ async fn a_callers_own_http_client_sends_every_request() {
     client.get_balance().send().await.unwrap();
     assert_eq!((token.calls(), api.calls()), (1, 1));
 }
+
+#[tokio::test]
+async fn a_query_parameter_is_sent_when_set_and_leaves_no_trace_when_not() {
+    use common::local::{Reply, Script, serve};
+    use datacrunch::types::{Currency, InstanceType};
+
+    let images = Script::new([Reply::json(200, json!([])), Reply::json(200, json!([]))]);
+    let prices = Script::new([Reply::json(200, json!([])), Reply::json(200, json!([]))]);
+    let base = serve(
+        axum::Router::new()
+            .route("/v1/images", images.handler())
+            .route("/v1/instance-types", prices.handler()),
+    )
+    .await;
+    let client = Client::builder().base_url(format!("{base}/v1")).build().unwrap();
+
+    client.get_images().send().await.unwrap();
+    client
+        .get_images()
+        .instance_type(InstanceType::H100x1_80S_22V)
+        .send()
+        .await
+        .unwrap();
+    client.get_instances_types().send().await.unwrap();
+    client
+        .get_instances_types()
+        .currency(Currency::Eur)
+        .send()
+        .await
+        .unwrap();
+    let lines = |script: &Script| script.seen().into_iter().map(|seen| seen.line).collect::<Vec<_>>();
+    assert_eq!(
+        lines(&images),
+        ["GET /v1/images", "GET /v1/images?instance_type=1H100.80S.22V"]
+    );
+    assert_eq!(
+        lines(&prices),
+        ["GET /v1/instance-types", "GET /v1/instance-types?currency=eur"]
+    );
+}
