@@ -870,6 +870,15 @@ fn rewrite_send_body(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStre
                 if take_tokens(&mut tokens, &["url", "=", "format", "!"]) {
                     out.extend(quote::quote!(let url = crate::transport::request_url!));
                 } else if let Some(method) = request_built_alone(&mut tokens, lone_header.as_ref()) {
+                    // progenitor's `#[allow(unused_mut)]` was for `let mut request`, which goes.
+                    if out.len() >= 2
+                        && out[out.len() - 2..]
+                            .iter()
+                            .map(ToString::to_string)
+                            .eq(["#", "[allow (unused_mut)]"])
+                    {
+                        out.truncate(out.len() - 2);
+                    }
                     out.extend(quote::quote!(let build_request = || client.client.#method(&url)));
                     rebuildable = true;
                     in_build = true;
