@@ -12,7 +12,7 @@ use super::cache::{AccessToken, DEFAULT_REFRESH_MARGIN, TokenCache};
 use super::source::OAuthSource;
 use super::token_endpoint::TokenEndpoint;
 use crate::Error;
-use crate::layer::{Inner, Rebuild, Repeat};
+use crate::layer::{Inner, Repeat};
 use crate::net::{DEFAULT_TIMEOUT, http_client, is_loopback, parse_api_url};
 use crate::retry::{ResendOnce, Resending, RetryPolicy};
 
@@ -60,12 +60,11 @@ pub(crate) enum Replayer {
 }
 
 /// What the auth layer does if the API answers a request 401.
-enum OnUnauthorized<'a> {
-    /// Sends this copy of the request with a new token. Boxed: held in every call's future, and
-    /// [`crate::Client`]'s stack (whose retry layer resends) never keeps one.
-    Replay(Box<Request>),
-    /// Builds the request again and sends it with a new token.
-    Rebuild(&'a Rebuild<'a>),
+enum OnUnauthorized {
+    /// Sends the request again with a new token: this copy of it, or (`None`) the request built
+    /// again ([`Repeat`]). Boxed: held in every call's future, and [`crate::Client`]'s stack
+    /// (whose retry layer resends) never keeps one.
+    Replay(Option<Box<Request>>),
     /// Asks the retry layer to send the request again (it puts the new token on it then).
     AskForResend,
     /// Returns the 401: the request was already the resend.
@@ -182,12 +181,11 @@ impl AuthMiddleware {
                 _ if extensions.get::<Resending>().is_some() => OnUnauthorized::Return,
                 _ if !crate::wire::can_copy(&request) => OnUnauthorized::CannotReplay,
                 Replayer::RetryLayer => OnUnauthorized::AskForResend,
-                Replayer::Itself => match repeat {
-                    Repeat::Rebuild(build) => OnUnauthorized::Rebuild(build),
-                    Repeat::Copy => crate::wire::copy_request(&request).map_or(OnUnauthorized::CannotReplay, |copy| {
-                        OnUnauthorized::Replay(Box::new(copy))
-                    }),
-                },
+                Replayer::Itself => {
+                    let (sent, kept) = repeat.keep(request);
+                    request = sent;
+                    OnUnauthorized::Replay(kept.map(Box::new))
+                }
             };
             let token = self.authorize(&mut request).await?;
             let mut response = inner.clone().send(request, extensions).await?;
@@ -209,13 +207,9 @@ impl AuthMiddleware {
                     response.extensions_mut().insert(ResendOnce);
                     return Ok(response);
                 }
-                OnUnauthorized::Replay(copy) => {
+                OnUnauthorized::Replay(kept) => {
                     renew();
-                    *copy
-                }
-                OnUnauthorized::Rebuild(build) => {
-                    renew();
-                    match Repeat::Rebuild(build).next(None) {
+                    match repeat.next(kept.map(|copy| *copy)) {
                         Some(request) => request,
                         None => return Ok(response),
                     }
