@@ -985,7 +985,8 @@ fn request_built_alone(
     let method = tokens.clone().nth(start);
     let plain = statement.get(..start)? == REQUEST_FROM_URL
         && statement.get(start + 1)? == "(url)"
-        && statement.ends_with(&["build", "()", "?"].map(String::from))
+        // The statement's end is `BUILD` without its `;`, where `take_while` stopped.
+        && statement.get(statement.len().checked_sub(BUILD.len() - 1)?..)? == &BUILD[..BUILD.len() - 1]
         && statement.iter().filter(|token| token.contains('?')).count() == 1
         && statement
             .iter()
